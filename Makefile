@@ -1,0 +1,91 @@
+# The one entry point. CI and the README call only these targets.
+#
+# Offline machines: set MLGOV_TF_PLUGIN_MIRROR to a provider mirror folder (the one holding
+# registry.terraform.io/...); Terraform then installs hashicorp/aws from there. Unset, Terraform
+# downloads from the registry as usual.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON_BOOT ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .tools/checkov
+STACKS := governance dev test prod
+SYNTH_INPUTS := main.py $(shell find modules stacks mlgov_config lambda_src config -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
+SYNTH_STAMP := build/synth.stamp
+TF_RC := build/terraformrc
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export PYTHONPATH := $(CURDIR):$(CURDIR)/lambda_src:$(CURDIR)/scripts
+export PYTHONDONTWRITEBYTECODE := 1
+ifneq ($(strip $(MLGOV_TF_PLUGIN_MIRROR)),)
+export TF_CLI_CONFIG_FILE := $(CURDIR)/$(TF_RC)
+endif
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	$(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON_BOOT) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## create the Python environments (project, checkov)
+
+.PHONY: terraformrc
+terraformrc:
+ifneq ($(strip $(MLGOV_TF_PLUGIN_MIRROR)),)
+	@mkdir -p build/tf-plugin-cache
+	@printf '%s\n' \
+	  'provider_installation {' \
+	  '  filesystem_mirror {' \
+	  '    path    = "$(MLGOV_TF_PLUGIN_MIRROR)"' \
+	  '    include = ["registry.terraform.io/hashicorp/aws"]' \
+	  '  }' \
+	  '  direct {' \
+	  '    exclude = ["registry.terraform.io/hashicorp/aws"]' \
+	  '  }' \
+	  '}' \
+	  'plugin_cache_dir = "$(CURDIR)/build/tf-plugin-cache"' > $(TF_RC)
+endif
+
+$(SYNTH_STAMP): $(VENV)/.installed $(SYNTH_INPUTS)
+	$(PY) main.py --out terraform
+	@mkdir -p build && touch $@
+
+.PHONY: synth
+synth: $(SYNTH_STAMP) ## generate terraform/<stack>/ from config (no-op when nothing changed)
+
+.PHONY: validate
+validate: synth terraformrc ## terraform init -backend=false + validate, every stack
+	$(PY) scripts/terraform_cli.py validate $(addprefix terraform/,$(STACKS))
+
+.PHONY: checkov
+checkov: synth $(CHECKOV_VENV)/.installed ## checkov on every synthesized stack (skips need a reason on the resource)
+	$(PY) scripts/checkov_gate.py --checkov $(CHECKOV_VENV)/bin/checkov $(addprefix terraform/,$(STACKS))
+
+.PHONY: test
+test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
+	$(PY) -m pytest
+
+.PHONY: demo
+demo: synth terraformrc ## the main job end to end on the local sandbox (no AWS account needed)
+	$(PY) -m sandbox.demo
+
+.PHONY: bench
+bench: venv terraformrc ## run the benchmarks in bench/ and print their results
+	$(PY) bench/aws_calls_per_event.py
+	$(PY) bench/synth_time.py
+
+.PHONY: clean
+clean: ## remove build output and the sandbox work folders (keeps the environments)
+	rm -rf build .sandbox cdktf.out

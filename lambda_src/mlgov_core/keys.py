@@ -1,0 +1,66 @@
+"""Key schema of the model stage governance table.
+
+One table holds two item types under the same partition key (one model version):
+- the current state item (sort key ``STATE``), overwritten only by newer registry changes;
+- history items (sort key ``HIST#<change time>#<idempotency key>``), append-only.
+
+Every access pattern in DESIGN.md section 2 is a Query, never a Scan:
+- one version's state and history ............ Query PK = version_pk(group, version)
+- all versions of a group ...................... Query GSI ``by_group`` (state items only)
+- everything in a stage and status ............. Query GSI ``by_stage_status`` (state items only)
+- everything of a use case ..................... Query GSI ``by_use_case`` (state items only)
+- recent changes ............................... Query GSI ``by_change_day`` (history items only)
+GSI key attributes are written only on the item type the index serves, so each index is sparse.
+"""
+
+from __future__ import annotations
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+STATE_SORT_KEY = "STATE"
+HISTORY_PREFIX = "HIST#"
+
+# Version numbers are zero-padded in sort keys so that string order equals numeric order.
+VERSION_WIDTH = 6
+
+
+class Index:
+    """A global secondary index: name, partition key attribute, sort key attribute."""
+
+    def __init__(self, name: str, partition_key: str, sort_key: str) -> None:
+        self.name = name
+        self.partition_key = partition_key
+        self.sort_key = sort_key
+
+
+BY_GROUP = Index("by_group", "model_group", "version_key")
+BY_STAGE_STATUS = Index("by_stage_status", "stage_status", "last_modified")
+BY_USE_CASE = Index("by_use_case", "use_case", "version_id")
+BY_CHANGE_DAY = Index("by_change_day", "change_day", "change_key")
+
+INDEXES: tuple[Index, ...] = (BY_GROUP, BY_STAGE_STATUS, BY_USE_CASE, BY_CHANGE_DAY)
+
+
+def version_key(version: int) -> str:
+    return str(version).zfill(VERSION_WIDTH)
+
+
+def version_id(group: str, version: int) -> str:
+    return f"{group}#{version_key(version)}"
+
+
+def version_pk(group: str, version: int) -> str:
+    return f"MODEL#{version_id(group, version)}"
+
+
+def history_sk(changed_at: str, idempotency_key: str) -> str:
+    return f"{HISTORY_PREFIX}{changed_at}#{idempotency_key}"
+
+
+def stage_status_key(stage: str, status: str) -> str:
+    return f"{stage}#{status}"
+
+
+def change_key(changed_at: str, version_id: str) -> str:
+    """Sort key of ``by_change_day``: time first, so a range on a timestamp prefix selects recent changes."""
+    return f"{changed_at}#{version_id}"

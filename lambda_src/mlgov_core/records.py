@@ -1,0 +1,137 @@
+"""Pure mapping from a registry event (plus the registry's identities) to the table's items.
+
+Attributes are flat and typed so a Glue/Athena schema can describe them. GSI partition keys are
+written only on the item type the index serves (keys.py): model_group, use_case and stage_status
+on the state item, change_day on history items; the shared attributes version_key, version_id and
+last_modified cannot index a history item into a state index without those partition keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from boto3.dynamodb.types import DYNAMODB_CONTEXT
+
+from mlgov_core import keys, rules, timeparse
+from mlgov_core.events import ModelPackageStateChangeEvent, ModelPackageStateDetail
+from mlgov_core.registry import PackageDescription
+
+METRIC_PREFIX = "metric:"
+REGISTERED_BY_KEY = "registered_by"
+_DECIDED = {rules.ApprovalStatus.APPROVED, rules.ApprovalStatus.REJECTED}
+
+
+def approval_status(detail: ModelPackageStateDetail) -> rules.ApprovalStatus:
+    return detail.ModelApprovalStatus or rules.ApprovalStatus.PENDING
+
+
+def resolve_stage(detail: ModelPackageStateDetail) -> tuple[rules.Stage, rules.StageStatus, str | None]:
+    """Stage, status and description: ModelLifeCycle if set, else Dev with the approval status."""
+    if detail.ModelLifeCycle is not None:
+        life = detail.ModelLifeCycle
+        return life.Stage, life.StageStatus, life.StageDescription
+    return rules.Stage.DEV, rules.STATUS_FOR_APPROVAL[approval_status(detail)], None
+
+
+def idempotency_key(arn: str, approval: str, stage: str, status: str, last_modified: str) -> str:
+    """Identifies one registry change, however many events announce it (not the event id)."""
+    material = "\n".join((arn, approval, stage, status, last_modified))
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def parse_metrics(properties: dict[str, str] | None) -> dict[str, Decimal]:
+    """``metric:<name>`` metadata as numbers; values DynamoDB cannot store (NaN, text) are left out."""
+    metrics: dict[str, Decimal] = {}
+    for key, raw in (properties or {}).items():
+        if not key.startswith(METRIC_PREFIX) or len(key) == len(METRIC_PREFIX):
+            continue
+        try:
+            value = DYNAMODB_CONTEXT.create_decimal(raw.strip())
+        except (InvalidOperation, ValueError):
+            continue
+        if value.is_finite():
+            metrics[key[len(METRIC_PREFIX) :]] = value
+    return metrics
+
+
+def resolve_identities(
+    detail: ModelPackageStateDetail, last_modified: str, described: PackageDescription
+) -> tuple[str | None, str | None]:
+    """(registered_by, approved_by).
+
+    The registrant named in metadata wins over CreatedBy: registration through a shared pipeline
+    role would otherwise hide the person. approved_by comes from LastModifiedBy only for a decision
+    (Approved/Rejected) and only if the registry's LastModifiedTime is this event's change: if it is
+    later, the described identity made a later change, and naming them approver would be wrong, so
+    approved_by stays unknown (None) and reconcile may fill it.
+    """
+    registered_by = (detail.CustomerMetadataProperties or {}).get(REGISTERED_BY_KEY) or described.created_by
+    approved_by = None
+    if approval_status(detail) in _DECIDED and timeparse.same_instant(last_modified, described.last_modified_time):
+        approved_by = described.last_modified_by
+    return registered_by, approved_by
+
+
+def build_items(
+    event: ModelPackageStateChangeEvent,
+    described: PackageDescription,
+    *,
+    use_case: str,
+    recorded_at: str,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(state item, history item) for one event; attributes without a value are left out."""
+    detail = event.detail
+    group, version = detail.ModelPackageGroupName, detail.ModelPackageVersion
+    last_modified = event.last_modified
+    approval = approval_status(detail)
+    stage, status, stage_description = resolve_stage(detail)
+    idem = idempotency_key(detail.ModelPackageArn, approval.value, stage.value, status.value, last_modified)
+    registered_by, approved_by = resolve_identities(detail, last_modified, described)
+    pk = keys.version_pk(group, version)
+    vid = keys.version_id(group, version)
+
+    common: dict[str, Any] = {
+        "pk": pk,
+        "version": version,
+        "version_key": keys.version_key(version),
+        "version_id": vid,
+        "source": rules.SOURCE_SAGEMAKER,
+        "model_package_arn": detail.ModelPackageArn,
+        "approval_status": approval.value,
+        "stage": stage.value,
+        "status": status.value,
+        "stage_description": stage_description,
+        "model_package_status": detail.ModelPackageStatus,
+        "description": detail.ModelPackageDescription,
+        "metrics": parse_metrics(detail.CustomerMetadataProperties),
+        "customer_metadata": dict(detail.CustomerMetadataProperties or {}),
+        "registered_by": registered_by,
+        "approved_by": approved_by,
+        "created_at": detail.CreationTime,
+        "last_modified": last_modified,
+        "recorded_at": recorded_at,
+        "idempotency_key": idem,
+        "event_id": event.id,
+    }
+    state = {
+        **common,
+        "sk": keys.STATE_SORT_KEY,
+        "item_type": "state",
+        "model_group": group,
+        "use_case": use_case,
+        "stage_status": keys.stage_status_key(stage.value, status.value),
+    }
+    history = {
+        **common,
+        "sk": keys.history_sk(last_modified, idem),
+        "item_type": "history",
+        "change_day": timeparse.day_of(last_modified),
+        "change_key": keys.change_key(last_modified, vid),
+    }
+    return _without_none(state), _without_none(history)
+
+
+def _without_none(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if v is not None}

@@ -1,0 +1,41 @@
+"""Configuration of the registry-sync function, read from the environment the Terraform construct sets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from mlgov_core import rules
+
+TABLE_ENV = "GOVERNANCE_TABLE_NAME"
+USE_CASES_ENV = "USE_CASE_BY_GROUP"
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment is incomplete or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    table_name: str
+    use_case_by_group: Mapping[str, str] = field(default_factory=dict)
+
+    def use_case_for(self, group: str) -> str:
+        # A group nobody claims is still recorded, so the dashboard shows it instead of losing it.
+        return self.use_case_by_group.get(group, rules.UNASSIGNED_USE_CASE)
+
+
+def settings_from_env(environ: Mapping[str, str]) -> SyncSettings:
+    """SyncSettings from GOVERNANCE_TABLE_NAME (required) and USE_CASE_BY_GROUP (JSON object, optional)."""
+    table = environ.get(TABLE_ENV, "").strip()
+    if not table:
+        raise ConfigurationError(f"{TABLE_ENV} is not set: the registry-sync function needs the governance table name")
+    raw = environ.get(USE_CASES_ENV, "").strip() or "{}"
+    try:
+        mapping = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"{USE_CASES_ENV} is not valid JSON ({error.msg}): {raw!r}") from None
+    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
+        raise ConfigurationError(f'{USE_CASES_ENV} must be a JSON object of group name to use case name: {raw!r}')
+    return SyncSettings(table_name=table, use_case_by_group=mapping)

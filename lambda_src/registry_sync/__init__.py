@@ -1,0 +1,1 @@
+"""Registry-sync Lambda: SageMaker model package state changes into the governance table."""

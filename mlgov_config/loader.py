@@ -1,0 +1,85 @@
+"""Load and validate the config directory; the only place that reads config files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mlgov_config.errors import ConfigError
+from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCaseConfig
+
+PLATFORM_FILE = "platform.yaml"
+USE_CASE_DIR = "use_cases"
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    if data is None:
+        raise ConfigError(str(path), ["file is empty"])
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), [f"top level must be a mapping, got {type(data).__name__}"])
+    return data
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    problems = []
+    for err in exc.errors():
+        field = ".".join(str(p) for p in err["loc"]) or "<top level>"
+        if err["type"] == "extra_forbidden":
+            problems.append(f"field '{field}': unknown key (value {err['input']!r})")
+        elif err["type"] == "missing":
+            problems.append(f"field '{field}': required but missing")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"field '{field}': {msg} (value {err['input']!r})")
+    return problems
+
+
+def _validate(model: type, data: dict[str, Any], path: Path):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(str(path), _problems(exc)) from None
+
+
+def load_config(config_dir: Path | str) -> MlgovConfig:
+    """Validate every file; raise ConfigError on the first bad file, before anything is built."""
+    config_dir = Path(config_dir)
+    platform_path = config_dir / PLATFORM_FILE
+    platform: PlatformConfig = _validate(PlatformConfig, _read_mapping(platform_path), platform_path)
+
+    use_case_dir = config_dir / USE_CASE_DIR
+    if not use_case_dir.is_dir():
+        raise ConfigError(str(use_case_dir), ["folder not found; it holds one <name>.yaml per use case"])
+    misnamed = sorted(p.name for p in use_case_dir.glob("*.yml"))
+    if misnamed:
+        raise ConfigError(str(use_case_dir), [f"files {misnamed} would be ignored: use the .yaml extension"])
+    use_cases: dict[str, UseCaseConfig] = {}
+    group_owner: dict[str, Path] = {}
+    for path in sorted(use_case_dir.glob("*.yaml")):
+        uc: UseCaseConfig = _validate(UseCaseConfig, _read_mapping(path), path)
+        if uc.name != path.stem:
+            raise ConfigError(str(path), [f"field 'name': {uc.name!r} must equal the file name {path.stem!r}"])
+        undefined = [r.value for r in uc.shared_with if r not in platform.accounts]
+        if undefined:
+            raise ConfigError(str(path), [f"field 'shared_with': account role(s) {undefined} not defined in {platform_path}"])
+        group = uc.model_package_group.name
+        if group in group_owner:
+            raise ConfigError(
+                str(path),
+                [f"field 'model_package_group.name': {group!r} is already used by {group_owner[group]}"],
+            )
+        group_owner[group] = path
+        use_cases[uc.name] = uc
+    return MlgovConfig(platform=platform, use_cases=use_cases)
+
+
+__all__ = ["AccountRole", "load_config"]

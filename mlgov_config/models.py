@@ -1,0 +1,170 @@
+"""Pydantic models of the config files. Every default is written here and is the secure choice."""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
+
+ACCOUNT_ID = r"^[0-9]{12}$"  # ASCII only: \d also matches other scripts' digits
+# Commercial, GovCloud and China partitions: e.g. eu-west-1, us-gov-west-1, cn-north-1.
+REGION = r"^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-\d$"
+
+
+class AccountRole(str, Enum):
+    GOVERNANCE = "governance"
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StateBackend(Strict):
+    bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+[a-z0-9]$")
+    key_prefix: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._/-]+$")
+    region: str = Field(pattern=REGION)
+
+
+class GovernanceSettings(Strict):
+    deletion_protection: bool = True
+    log_retention_days: int = Field(default=365, ge=1)
+    powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+    alarm_email: str = ""
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _cloudwatch_retention(cls, v: int) -> int:
+        allowed = {1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+        if v not in allowed:
+            raise ValueError(f"{v} is not a CloudWatch Logs retention period; use one of {sorted(allowed)}")
+        return v
+
+
+ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}"
+
+
+class RoleTrust(Strict):
+    """Principals allowed to assume each role the stacks create; role ARNs only, never account roots."""
+
+    data_scientist: list[str] = Field(min_length=1)
+    data_science_lead: list[str] = Field(min_length=1)
+    deployer: list[str] = Field(min_length=1)
+
+    @field_validator("data_scientist", "data_science_lead", "deployer")
+    @classmethod
+    def _role_arns(cls, arns: list[str]) -> list[str]:
+        for arn in arns:
+            if not re.fullmatch(ROLE_ARN, arn):
+                raise ValueError(f"{arn!r} is not an IAM role ARN (account roots and users are not accepted)")
+        return arns
+
+
+class PlatformConfig(Strict):
+    organization_id: str = Field(pattern=r"^o-[a-z0-9]{10,32}$")
+    home_region: str = Field(pattern=REGION)
+    name_prefix: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
+    accounts: dict[AccountRole, str]
+    terraform_role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
+    role_trust: RoleTrust
+    default_tags: dict[str, str] = Field(default_factory=dict)
+    state_backend: StateBackend
+    ram_permissions: dict[AccountRole, list[str]] = Field(default_factory=dict)
+    governance: GovernanceSettings
+
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, accounts: dict[AccountRole, str]) -> dict[AccountRole, str]:
+        missing = [r.value for r in AccountRole if r not in accounts]
+        if missing:
+            raise ValueError(f"missing account role(s) {missing}")
+        for role, account_id in accounts.items():
+            if not re.fullmatch(ACCOUNT_ID, str(account_id)):  # fullmatch: "$" alone accepts a trailing "\n"
+                raise ValueError(f"{role.value}: {account_id!r} is not a 12-digit account id")
+        seen: dict[str, str] = {}
+        for role, account_id in accounts.items():
+            if account_id in seen:
+                raise ValueError(f"{role.value} and {seen[account_id]} share account id {account_id!r}; each role needs its own account")
+            seen[account_id] = role.value
+        return accounts
+
+    @field_validator("ram_permissions")
+    @classmethod
+    def _permissions(cls, perms: dict[AccountRole, list[str]]) -> dict[AccountRole, list[str]]:
+        for role, arns in perms.items():
+            if role == AccountRole.GOVERNANCE:
+                raise ValueError("governance owns the groups; it cannot be a RAM consumer")
+            for arn in arns:
+                if not re.fullmatch(r"^arn:aws[a-z-]*:ram::(aws|[0-9]{12}):permission/[A-Za-z0-9_-]+$", arn):
+                    raise ValueError(f"{role.value}: {arn!r} is not a RAM permission ARN")
+        return perms
+
+    def account_id(self, role: AccountRole) -> str:
+        return self.accounts[role]
+
+
+class ModelPackageGroup(Strict):
+    name: str
+    description: str = Field(default="", max_length=1024)
+
+    @field_validator("name")
+    @classmethod
+    def _sagemaker_name(cls, v: str) -> str:
+        if not SAGEMAKER_NAME_PATTERN.fullmatch(v):
+            raise ValueError(f"{v!r} does not match SageMaker's pattern {SAGEMAKER_NAME_PATTERN.pattern}")
+        return v
+
+
+class Owners(Strict):
+    business: str = Field(min_length=1)
+    data_science_lead: str = Field(min_length=1)
+    ml_engineer: str = Field(min_length=1)
+
+
+class RiskTier(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class UseCaseConfig(Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    description: str = ""
+    model_package_group: ModelPackageGroup
+    owners: Owners
+    risk_tier: RiskTier
+    shared_with: list[AccountRole] = Field(default_factory=lambda: [AccountRole.DEV])
+
+    @field_validator("shared_with")
+    @classmethod
+    def _consumers(cls, roles: list[AccountRole]) -> list[AccountRole]:
+        if AccountRole.GOVERNANCE in roles:
+            raise ValueError("'governance' owns the group; list only consumer accounts (dev, test, prod)")
+        if len(set(roles)) != len(roles):
+            raise ValueError(f"duplicate account roles in {[r.value for r in roles]}")
+        return roles
+
+
+class MlgovConfig(Strict):
+    """Everything the app needs: the platform plus the use cases keyed by name."""
+
+    platform: PlatformConfig
+    use_cases: dict[str, UseCaseConfig]
+
+    @model_validator(mode="after")
+    def _groups_unique(self) -> "MlgovConfig":
+        owner: dict[str, str] = {}
+        for uc in self.use_cases.values():
+            group = uc.model_package_group.name
+            if group in owner:
+                raise ValueError(f"model package group {group!r} is used by both {owner[group]!r} and {uc.name!r}")
+            owner[group] = uc.name
+        return self
+
+    def use_case_by_group(self) -> dict[str, str]:
+        return {uc.model_package_group.name: uc.name for uc in self.use_cases.values()}

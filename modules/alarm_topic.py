@@ -1,0 +1,37 @@
+"""KMS-encrypted SNS topic that alarms publish to; optional e-mail subscription from config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
+from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
+from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
+from constructs import Construct
+
+from modules.policy import Statement, document
+
+
+@dataclass(frozen=True)
+class AlarmTopicProps:
+    topic_name: str
+    account_id: str
+    kms_key_arn: str
+    email: str = ""
+
+
+class AlarmTopic(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AlarmTopicProps) -> None:
+        super().__init__(scope, construct_id)
+        self.topic = SnsTopic(self, "topic", name=props.topic_name, kms_master_key_id=props.kms_key_arn)
+        SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=document([Statement(
+            sid="CloudWatchAlarms", actions=("sns:Publish",), resources=(self.topic.arn,),
+            principals={"Service": ("cloudwatch.amazonaws.com",)},
+            conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
+        )]))
+        if props.email:
+            SnsTopicSubscription(self, "email", topic_arn=self.topic.arn, protocol="email", endpoint=props.email)
+
+    @property
+    def arn(self) -> str:
+        return self.topic.arn

@@ -1,0 +1,168 @@
+"""Model artifact store in the governance account: S3 bucket + KMS key + ECR repository.
+
+Consumers in other accounts get access in two halves: this construct's resource policies admit
+their account roots, and their own IAM roles get statements from ``ArtifactStoreRef.grant_*``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.ecr_lifecycle_policy import EcrLifecyclePolicy
+from cdktf_cdktf_provider_aws.ecr_repository import (
+    EcrRepository,
+    EcrRepositoryEncryptionConfiguration,
+    EcrRepositoryImageScanningConfiguration,
+)
+from cdktf_cdktf_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
+from constructs import Construct
+
+from modules.encryption_key import KEY_DECRYPT_ACTIONS, KEY_USE_ACTIONS, EncryptionKey, EncryptionKeyProps
+from modules.naming import Names
+from modules.policy import Statement, account_root, document
+from modules.secure_bucket import SecureBucket, SecureBucketProps
+
+ARTIFACT_PREFIX = "models/"
+ECR_PULL_ACTIONS = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+ECR_PUSH_ACTIONS = ECR_PULL_ACTIONS + (
+    "ecr:CompleteLayerUpload", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+)
+
+
+@dataclass(frozen=True)
+class ArtifactStoreRef:
+    """What a consumer needs to know about the store, computable from config alone."""
+
+    bucket_arn: str
+    key_pattern_arn: str
+    key_alias: str
+    repository_arn: str
+
+    @classmethod
+    def from_names(cls, names: Names) -> "ArtifactStoreRef":
+        return cls(names.artifact_bucket_arn(), names.artifact_key_pattern_arn(), names.artifact_key_alias, names.model_repository_arn())
+
+    def _key(self, sid: str, actions: tuple[str, ...]) -> Statement:
+        alias_arn = self.key_pattern_arn.replace("key/*", self.key_alias)
+        return Statement(
+            sid=sid,
+            actions=actions,
+            resources=(self.key_pattern_arn,),
+            conditions={"ForAnyValue:StringEquals": {"kms:ResourceAliases": [alias_arn.split(":")[-1]]}},
+        )
+
+    def grant_read(self, sid_prefix: str) -> list[Statement]:
+        return [
+            Statement(sid=f"{sid_prefix}ListArtifacts", actions=("s3:ListBucket",), resources=(self.bucket_arn,),
+                      conditions={"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}*"]}}),
+            Statement(sid=f"{sid_prefix}ReadArtifacts", actions=("s3:GetObject", "s3:GetObjectVersion"),
+                      resources=(f"{self.bucket_arn}/{ARTIFACT_PREFIX}*",)),
+            self._key(f"{sid_prefix}DecryptArtifacts", KEY_DECRYPT_ACTIONS),
+            Statement(sid=f"{sid_prefix}PullImages", actions=ECR_PULL_ACTIONS, resources=(self.repository_arn,)),
+            Statement(sid=f"{sid_prefix}EcrToken", actions=("ecr:GetAuthorizationToken",), resources=("*",),
+                      any_resource_reason="ecr:GetAuthorizationToken has no resource-level permission"),
+        ]
+
+    def grant_write(self, sid_prefix: str) -> list[Statement]:
+        read = self.grant_read(sid_prefix)
+        return [s for s in read if not s.sid.endswith(("DecryptArtifacts", "PullImages"))] + [
+            Statement(sid=f"{sid_prefix}WriteArtifacts", actions=("s3:PutObject",),
+                      resources=(f"{self.bucket_arn}/{ARTIFACT_PREFIX}*",)),
+            self._key(f"{sid_prefix}EncryptArtifacts", KEY_USE_ACTIONS),
+            Statement(sid=f"{sid_prefix}PushImages", actions=ECR_PUSH_ACTIONS, resources=(self.repository_arn,)),
+        ]
+
+
+@dataclass(frozen=True)
+class ArtifactStoreProps:
+    names: Names
+    # Accounts that read artifacts (deploy) and that write them (register from dev).
+    reader_accounts: tuple[str, ...] = ()
+    writer_accounts: tuple[str, ...] = ()
+    access_log_retention_days: int = 365
+    noncurrent_version_retention_days: int = 365
+    untagged_image_retention_days: int = 30
+
+    def __post_init__(self) -> None:
+        overlap = set(self.reader_accounts) & set(self.writer_accounts)
+        if overlap:
+            raise ValueError(f"ArtifactStoreProps: accounts {sorted(overlap)} are both readers and writers; writers already read")
+
+
+class ArtifactStore(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: ArtifactStoreProps) -> None:
+        super().__init__(scope, construct_id)
+        names = props.names
+        self.ref = ArtifactStoreRef.from_names(names)
+        consumers = props.reader_accounts + props.writer_accounts
+        self.key = EncryptionKey(self, "key", EncryptionKeyProps(
+            alias=names.artifact_key_alias,
+            description="mlgov model artifacts (S3 and ECR), shared with the consumer accounts",
+            owner_account=names.governance_account,
+            region=names.region,
+            account_users=props.writer_accounts,
+            account_readers=props.reader_accounts,
+        ))
+        self.access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
+            bucket_name=names.access_log_bucket,
+            owner_account=names.governance_account,
+            kms_key_arn=None,
+            is_access_log_target=True,
+            expire_current_after_days=props.access_log_retention_days,
+        ))
+        self.bucket = SecureBucket(self, "artifacts", SecureBucketProps(
+            bucket_name=names.artifact_bucket,
+            owner_account=names.governance_account,
+            kms_key_arn=self.key.arn,
+            access_log_bucket=self.access_logs.bucket.id,
+            noncurrent_version_retention_days=props.noncurrent_version_retention_days,
+            extra_statements=tuple(self._bucket_grants(props)),
+        ))
+        self.repository = EcrRepository(
+            self, "repository",
+            name=names.model_repository,
+            image_tag_mutability="IMMUTABLE",
+            image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
+            encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=self.key.arn)],
+        )
+        EcrLifecyclePolicy(self, "repository-lifecycle", repository=self.repository.name, policy=_untagged_expiry(props.untagged_image_retention_days))
+        if consumers:
+            EcrRepositoryPolicy(self, "repository-policy", repository=self.repository.name, policy=document(self._repository_grants(props)))
+
+    def _bucket_grants(self, props: ArtifactStoreProps) -> list[Statement]:
+        arn = self.ref.bucket_arn
+        statements = []
+        consumers = props.reader_accounts + props.writer_accounts
+        if consumers:
+            roots = tuple(account_root(a) for a in consumers)
+            statements.append(Statement(sid="ConsumersList", actions=("s3:ListBucket",), resources=(arn,), principals={"AWS": roots},
+                                        conditions={"StringLike": {"s3:prefix": [f"{ARTIFACT_PREFIX}*"]}}))
+            statements.append(Statement(sid="ConsumersRead", actions=("s3:GetObject", "s3:GetObjectVersion"),
+                                        resources=(f"{arn}/{ARTIFACT_PREFIX}*",), principals={"AWS": roots}))
+        if props.writer_accounts:
+            statements.append(Statement(
+                sid="WritersPut", actions=("s3:PutObject",), resources=(f"{arn}/{ARTIFACT_PREFIX}*",),
+                principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)},
+                # The governance account must own what lands here (ownership is enforced too).
+                conditions={"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            ))
+        return statements
+
+    def _repository_grants(self, props: ArtifactStoreProps) -> list[Statement]:
+        statements = [Statement(sid="ConsumersPull", actions=ECR_PULL_ACTIONS,
+                                principals={"AWS": tuple(account_root(a) for a in props.reader_accounts + props.writer_accounts)})]
+        if props.writer_accounts:
+            statements.append(Statement(sid="WritersPush", actions=ECR_PUSH_ACTIONS,
+                                        principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)}))
+        return statements
+
+
+def _untagged_expiry(days: int) -> str:
+    import json
+
+    return json.dumps({"rules": [{
+        "rulePriority": 1,
+        "description": f"expire untagged images after {days} days",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days", "countNumber": days},
+        "action": {"type": "expire"},
+    }]}, indent=2)

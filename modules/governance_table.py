@@ -1,0 +1,70 @@
+"""The model stage governance table (current state + append-only history), keyed by mlgov_core.keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.dynamodb_table import (
+    DynamodbTable,
+    DynamodbTableAttribute,
+    DynamodbTableGlobalSecondaryIndex,
+    DynamodbTablePointInTimeRecovery,
+    DynamodbTableServerSideEncryption,
+)
+from constructs import Construct
+
+from mlgov_core import keys
+from modules.policy import Statement
+
+WRITE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+READ_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
+
+
+@dataclass(frozen=True)
+class GovernanceTableProps:
+    table_name: str
+    kms_key_arn: str
+    deletion_protection: bool = True
+    point_in_time_recovery: bool = True
+    # Streams feed the dashboard export and future projections; the image carries both versions.
+    stream_view_type: str = "NEW_AND_OLD_IMAGES"
+
+    def __post_init__(self) -> None:
+        if not self.point_in_time_recovery:
+            raise ValueError("GovernanceTableProps.point_in_time_recovery: the audit trail must be recoverable; it cannot be off")
+
+
+class GovernanceTable(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: GovernanceTableProps) -> None:
+        super().__init__(scope, construct_id)
+        key_attributes = {keys.PARTITION_KEY, keys.SORT_KEY}
+        for index in keys.INDEXES:
+            key_attributes |= {index.partition_key, index.sort_key}
+        self.table = DynamodbTable(
+            self,
+            "table",
+            name=props.table_name,
+            billing_mode="PAY_PER_REQUEST",
+            hash_key=keys.PARTITION_KEY,
+            range_key=keys.SORT_KEY,
+            attribute=[DynamodbTableAttribute(name=a, type="S") for a in sorted(key_attributes)],
+            global_secondary_index=[
+                DynamodbTableGlobalSecondaryIndex(name=i.name, hash_key=i.partition_key, range_key=i.sort_key, projection_type="ALL")
+                for i in keys.INDEXES
+            ],
+            point_in_time_recovery=DynamodbTablePointInTimeRecovery(enabled=True),
+            server_side_encryption=DynamodbTableServerSideEncryption(enabled=True, kms_key_arn=props.kms_key_arn),
+            deletion_protection_enabled=props.deletion_protection,
+            stream_enabled=True,
+            stream_view_type=props.stream_view_type,
+        )
+
+    @property
+    def arn(self) -> str:
+        return self.table.arn
+
+    def grant_write(self, sid: str) -> Statement:
+        return Statement(sid=sid, actions=WRITE_ACTIONS, resources=(self.table.arn,))
+
+    def grant_read(self, sid: str) -> Statement:
+        return Statement(sid=sid, actions=READ_ACTIONS, resources=(self.table.arn, f"{self.table.arn}/index/*"))

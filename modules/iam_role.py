@@ -1,0 +1,49 @@
+"""An IAM role assumable by named principals, with one inline least-privilege policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from modules.policy import Statement, document
+
+
+@dataclass(frozen=True)
+class AccountRoleProps:
+    role_name: str
+    description: str
+    # Role ARNs allowed to assume this role; an account root would trust every principal in it.
+    trusted_principals: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    # Human roles are assumed through SSO or with MFA; a session lasts at most this long.
+    max_session_seconds: int = 3600
+    require_mfa: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.trusted_principals:
+            raise ValueError(f"AccountRoleProps.trusted_principals: role {self.role_name!r} must trust at least one role ARN")
+        for arn in self.trusted_principals:
+            if arn.endswith(":root") or ":role/" not in arn:
+                raise ValueError(f"AccountRoleProps.trusted_principals: {arn!r} is not a role ARN")
+
+
+class AssumableRole(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: AccountRoleProps) -> None:
+        super().__init__(scope, construct_id)
+        conditions = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if props.require_mfa else {}
+        self.role = IamRole(
+            self, "role", name=props.role_name, description=props.description,
+            max_session_duration=props.max_session_seconds,
+            assume_role_policy=document([Statement(
+                sid="TrustedPrincipals", actions=("sts:AssumeRole", "sts:TagSession"),
+                principals={"AWS": props.trusted_principals}, conditions=conditions,
+            )]),
+        )
+        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=document(list(props.statements)))
+
+    @property
+    def arn(self) -> str:
+        return self.role.arn

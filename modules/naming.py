@@ -1,0 +1,67 @@
+"""Deterministic names and ARNs, derived from config only.
+
+Stacks of different accounts never reference each other's Terraform state: the dev stack finds
+the governance account's bucket, key alias, repository and groups through these names instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mlgov_config import AccountRole, MlgovConfig
+
+
+@dataclass(frozen=True)
+class Names:
+    prefix: str
+    region: str
+    governance_account: str
+
+    @classmethod
+    def from_config(cls, config: MlgovConfig) -> "Names":
+        p = config.platform
+        return cls(p.name_prefix, p.home_region, p.account_id(AccountRole.GOVERNANCE))
+
+    # S3 bucket names are global: the account id and region keep them unique per installation.
+    @property
+    def artifact_bucket(self) -> str:
+        return f"{self.prefix}-artifacts-{self.governance_account}-{self.region}"
+
+    @property
+    def access_log_bucket(self) -> str:
+        return f"{self.prefix}-access-logs-{self.governance_account}-{self.region}"
+
+    @property
+    def artifact_key_alias(self) -> str:
+        return f"alias/{self.prefix}-artifacts"
+
+    @property
+    def governance_key_alias(self) -> str:
+        return f"alias/{self.prefix}-governance"
+
+    @property
+    def model_repository(self) -> str:
+        return f"{self.prefix}/models"
+
+    @property
+    def governance_table(self) -> str:
+        return f"{self.prefix}-model-stage-governance"
+
+    def function(self, short_name: str) -> str:
+        return f"{self.prefix}-{short_name}"
+
+    def artifact_bucket_arn(self) -> str:
+        return f"arn:aws:s3:::{self.artifact_bucket}"
+
+    def artifact_key_pattern_arn(self) -> str:
+        """Key ids are random, so cross-account grants match the key by its alias (kms:ResourceAliases)."""
+        return f"arn:aws:kms:{self.region}:{self.governance_account}:key/*"
+
+    def model_repository_arn(self) -> str:
+        return f"arn:aws:ecr:{self.region}:{self.governance_account}:repository/{self.model_repository}"
+
+    def group_arn(self, group: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package-group/{group}"
+
+    def group_packages_arn(self, group: str) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group}/*"

@@ -1,0 +1,73 @@
+"""IAM policy documents as data, checked at synth time.
+
+Every policy in the generated Terraform is built here, so the platform rules live in one place:
+an Allow never has a ``*`` action or a ``*`` principal, and has a wildcard resource only where AWS
+offers no resource-level permission (the caller says why in ``any_resource_reason``). Deny
+statements may use wildcards: they only take rights away (TLS-only, encryption-only guards).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class PolicyError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Statement:
+    sid: str
+    actions: tuple[str, ...]
+    resources: tuple[str, ...] = ()
+    effect: str = "Allow"
+    principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    any_resource_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sid.isalnum():
+            raise PolicyError(f"statement id {self.sid!r} must be alphanumeric")
+        if self.effect == "Deny":
+            return
+        for action in self.actions:
+            if action == "*" or action.endswith(":*"):
+                raise PolicyError(f"statement {self.sid!r}: action {action!r} is a wildcard; list the actions")
+        for kind, values in self.principals.items():
+            if kind == "*" or "*" in values:
+                raise PolicyError(f"statement {self.sid!r}: principal {kind}={values!r} is a wildcard")
+        if "*" in self.resources and not self.any_resource_reason:
+            raise PolicyError(f"statement {self.sid!r}: resource '*' needs any_resource_reason")
+
+    def render(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"Sid": self.sid, "Effect": self.effect, "Action": sorted(self.actions)}
+        if self.principals:
+            out["Principal"] = {k: sorted(v) for k, v in sorted(self.principals.items())}
+        out["Resource"] = list(self.resources)
+        if self.conditions:
+            out["Condition"] = self.conditions
+        return out
+
+
+def document(statements: list[Statement]) -> str:
+    sids = [s.sid for s in statements]
+    if len(set(sids)) != len(sids):
+        raise PolicyError(f"duplicate statement ids in {sids}")
+    return json.dumps({"Version": "2012-10-17", "Statement": [s.render() for s in statements]}, indent=2)
+
+
+def account_root(account_id: str) -> str:
+    return f"arn:aws:iam::{account_id}:root"
+
+
+def deny_insecure_transport(resources: tuple[str, ...], service: str) -> Statement:
+    return Statement(
+        sid="DenyInsecureTransport",
+        effect="Deny",
+        actions=(f"{service}:*",),
+        resources=resources,
+        principals={"AWS": ("*",)},
+        conditions={"Bool": {"aws:SecureTransport": "false"}},
+    )

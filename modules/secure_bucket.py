@@ -1,0 +1,131 @@
+"""S3 bucket with the platform's defaults: versioning, SSE-KMS, public access blocked, owner-enforced
+objects, TLS-only and KMS-only bucket policy, access logging, and lifecycle expiry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls, S3BucketOwnershipControlsRule
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
+from constructs import Construct
+
+from modules.checkov import skip_checks
+from modules.policy import Statement, deny_insecure_transport, document
+
+
+@dataclass(frozen=True)
+class SecureBucketProps:
+    bucket_name: str
+    owner_account: str
+    # None only for an access-log target: S3 server access logging delivers only to SSE-S3 buckets.
+    kms_key_arn: str | None
+    access_log_bucket: str | None = None
+    is_access_log_target: bool = False
+    versioned: bool = True
+    noncurrent_version_retention_days: int = 365
+    expire_current_after_days: int | None = None
+    force_destroy: bool = False
+    extra_statements: tuple[Statement, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kms_key_arn is None and not self.is_access_log_target:
+            raise ValueError(f"SecureBucketProps.kms_key_arn: bucket {self.bucket_name!r} needs a customer-managed key")
+        if self.is_access_log_target and self.access_log_bucket:
+            raise ValueError(f"SecureBucketProps.access_log_bucket: {self.bucket_name!r} is a log target; it must not log to another bucket")
+        if not self.is_access_log_target and not self.access_log_bucket:
+            raise ValueError(f"SecureBucketProps.access_log_bucket: bucket {self.bucket_name!r} needs an access-log target")
+
+
+class SecureBucket(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy)
+        self.arn = f"arn:aws:s3:::{props.bucket_name}"
+        if props.is_access_log_target:
+            skip_checks(self.bucket, {
+                "CKV_AWS_145": "S3 server access logging can deliver only to SSE-S3 buckets, not SSE-KMS",
+                "CKV_AWS_144": "single-region platform; access logs are not replicated",
+                "CKV2_AWS_62": "log delivery needs no event notifications",
+            })
+        else:
+            skip_checks(self.bucket, {
+                "CKV_AWS_144": "single-region platform; versioning plus PITR-like retention covers recovery",
+                "CKV2_AWS_62": "nothing consumes object notifications; registry events come from SageMaker",
+            })
+
+        S3BucketPublicAccessBlock(self, "public-access-block", bucket=self.bucket.id, block_public_acls=True,
+                                  block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
+        S3BucketOwnershipControls(self, "ownership", bucket=self.bucket.id,
+                                  rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
+        S3BucketVersioningA(self, "versioning", bucket=self.bucket.id,
+                            versioning_configuration=S3BucketVersioningVersioningConfiguration(
+                                status="Enabled" if props.versioned else "Suspended"))
+        if props.kms_key_arn:
+            default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn)
+            bucket_key = True
+        else:
+            default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(sse_algorithm="AES256")
+            bucket_key = False
+        S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=self.bucket.id, rule=[
+            S3BucketServerSideEncryptionConfigurationRuleA(apply_server_side_encryption_by_default=default, bucket_key_enabled=bucket_key)])
+        if props.access_log_bucket:
+            S3BucketLoggingA(self, "logging", bucket=self.bucket.id, target_bucket=props.access_log_bucket,
+                             target_prefix=f"s3/{props.bucket_name}/")
+        S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=[self._lifecycle_rule(props)])
+        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document(self._statements(props)))
+
+    @staticmethod
+    def _lifecycle_rule(props: SecureBucketProps) -> S3BucketLifecycleConfigurationRule:
+        return S3BucketLifecycleConfigurationRule(
+            id="retention",
+            status="Enabled",
+            filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+            abort_incomplete_multipart_upload=[S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)],
+            noncurrent_version_expiration=[S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                noncurrent_days=props.noncurrent_version_retention_days)],
+            expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=props.expire_current_after_days)]
+            if props.expire_current_after_days else None,
+        )
+
+    def _statements(self, props: SecureBucketProps) -> list[Statement]:
+        statements = [deny_insecure_transport((self.arn, f"{self.arn}/*"), "s3")]
+        if props.is_access_log_target:
+            statements.append(Statement(
+                sid="ServerAccessLogsDelivery",
+                actions=("s3:PutObject",),
+                resources=(f"{self.arn}/s3/*",),
+                principals={"Service": ("logging.s3.amazonaws.com",)},
+                conditions={"StringEquals": {"aws:SourceAccount": props.owner_account}},
+            ))
+        else:
+            statements.append(Statement(
+                sid="DenyUnencryptedUploads", effect="Deny", actions=("s3:PutObject",), resources=(f"{self.arn}/*",),
+                principals={"AWS": ("*",)},
+                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
+            ))
+            statements.append(Statement(
+                sid="DenyOtherKmsKeys", effect="Deny", actions=("s3:PutObject",), resources=(f"{self.arn}/*",),
+                principals={"AWS": ("*",)},
+                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": props.kms_key_arn}},
+            ))
+        statements.extend(props.extra_statements)
+        return statements

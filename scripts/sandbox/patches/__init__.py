@@ -1,0 +1,28 @@
+"""Sandbox patches for moto 5.2.5: each module closes one gap and has an idempotent apply()."""
+
+from __future__ import annotations
+
+import importlib
+
+# Order matters where patches wrap the same method: later ones wrap earlier ones.
+PATCHES = (
+    "sagemaker_cross_account",
+    "sagemaker_update_fields",
+    "sagemaker_lifecycle",
+    "sagemaker_identity",
+    "sagemaker_group_policy",
+    "sagemaker_shared_groups",
+    "sagemaker_events",  # outermost on Create/UpdateModelPackage: sees lifecycle and identity
+    "ram_sharing",
+    "lambda_layers",
+    "lambda_dead_letter",
+    "lambda_invoke",
+    "events_input_template",
+    "events_lambda_targets",
+)
+
+
+def apply_all() -> None:
+    """Apply every patch (safe to call more than once)."""
+    for name in PATCHES:
+        importlib.import_module(f"{__name__}.{name}").apply()

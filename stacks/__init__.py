@@ -1,0 +1,1 @@
+"""One stack class per account role, each built from the validated config."""

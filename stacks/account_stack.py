@@ -1,0 +1,36 @@
+"""What every account stack shares: provider pinned to its account, default tags, S3 backend."""
+
+from __future__ import annotations
+
+from cdktf import S3Backend, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
+from constructs import Construct
+
+from mlgov_config import AccountRole, MlgovConfig
+from modules.naming import Names
+
+
+class AccountStack(TerraformStack):
+    role: AccountRole
+
+    def __init__(self, scope: Construct, config: MlgovConfig) -> None:
+        super().__init__(scope, self.role.value)
+        platform = config.platform
+        self.config = config
+        self.names = Names.from_config(config)
+        self.account_id = platform.account_id(self.role)
+        AwsProvider(
+            self, "aws",
+            region=platform.home_region,
+            allowed_account_ids=[self.account_id],
+            assume_role=[AwsProviderAssumeRole(
+                role_arn=f"arn:aws:iam::{self.account_id}:role/{platform.terraform_role_name}",
+                session_name=f"mlgov-terraform-{self.role.value}",
+            )],
+            default_tags=[AwsProviderDefaultTags(tags=dict(sorted({**platform.default_tags, "mlgov:account-role": self.role.value}.items())))],
+        )
+        backend = platform.state_backend
+        S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{self.role.value}.tfstate",
+                  region=backend.region, encrypt=True)
+        # Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend does not know the argument.
+        self.add_override("terraform.backend.s3.use_lockfile", True)

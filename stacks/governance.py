@@ -1,0 +1,86 @@
+"""Governance (shared-services) account: registry, artifact store, governance table, registry sync."""
+
+from __future__ import annotations
+
+from constructs import Construct
+
+from mlgov_config import AccountRole, MlgovConfig
+from modules.alarm_topic import AlarmTopic, AlarmTopicProps
+from modules.artifact_store import ArtifactStore, ArtifactStoreProps
+from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
+from modules.encryption_key import EncryptionKey, EncryptionKeyProps
+from modules.governance_table import GovernanceTable, GovernanceTableProps
+from modules.policy import Statement
+from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
+from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
+from modules.registry_events import RegistryEvents, RegistryEventsProps
+from stacks.account_stack import AccountStack
+
+CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
+
+
+class GovernanceStack(AccountStack):
+    role = AccountRole.GOVERNANCE
+
+    def __init__(self, scope: Construct, config: MlgovConfig) -> None:
+        super().__init__(scope, config)
+        platform, names, settings = config.platform, self.names, config.platform.governance
+        region = platform.home_region
+
+        self.key = EncryptionKey(self, "governance-key", EncryptionKeyProps(
+            alias=names.governance_key_alias,
+            description="mlgov governance data: table, dead letters, logs, alarms, function environment",
+            owner_account=self.account_id, region=region,
+            service_users=(f"logs.{region}.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"),
+        ))
+        ModelRegistry(self, "registry", ModelRegistryProps(
+            names=names,
+            groups=tuple(
+                SharedGroup(
+                    name=uc.model_package_group.name, description=uc.model_package_group.description, use_case=uc.name,
+                    consumers={role: platform.account_id(role) for role in uc.shared_with},
+                )
+                for uc in config.use_cases.values()
+            ),
+            ram_permissions=dict(platform.ram_permissions),
+        ))
+        ArtifactStore(self, "artifacts", ArtifactStoreProps(
+            names=names,
+            writer_accounts=(platform.account_id(AccountRole.DEV),),
+            reader_accounts=(platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)),
+        ))
+        table = GovernanceTable(self, "governance-table", GovernanceTableProps(
+            table_name=names.governance_table, kms_key_arn=self.key.arn, deletion_protection=settings.deletion_protection,
+        ))
+        alarms = AlarmTopic(self, "alarms", AlarmTopicProps(
+            topic_name=f"{platform.name_prefix}-governance-alarms", account_id=self.account_id,
+            kms_key_arn=self.key.arn, email=settings.alarm_email,
+        ))
+        dead_letters = DeadLetterQueue(self, "registry-sync-dlq", DeadLetterQueueProps(
+            queue_name=f"{platform.name_prefix}-registry-sync-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
+        ))
+        sync = PythonFunction(self, "registry-sync", PythonFunctionProps(
+            function_name=names.function("registry-sync"), source_dir="registry_sync",
+            account_id=self.account_id, region=region, kms_key_arn=self.key.arn,
+            layers=(settings.powertools_layer_arn,), log_retention_days=settings.log_retention_days,
+            dead_letter_queue_arn=dead_letters.arn,
+            environment={
+                "GOVERNANCE_TABLE_NAME": names.governance_table,
+                "USE_CASE_BY_GROUP": environment_json(config.use_case_by_group()),
+                "POWERTOOLS_SERVICE_NAME": "registry-sync",
+                "LOG_LEVEL": "INFO",
+            },
+            statements=(
+                table.grant_write("WriteGovernanceTable"),
+                _describe_packages(self.account_id, region),
+            ),
+        ))
+        RegistryEvents(self, "registry-events", RegistryEventsProps(rule_name=f"{platform.name_prefix}-registry-changes"),
+                       function=sync, dead_letters=dead_letters)
+        dead_letters.finalize()
+
+
+def _describe_packages(account_id: str, region: str) -> Statement:
+    # Every group in the registry account, matching the unfiltered event rule.
+    return Statement(sid="DescribeModelPackages", actions=("sagemaker:DescribeModelPackage",),
+                     resources=(f"arn:aws:sagemaker:{region}:{account_id}:model-package/*",))
