@@ -1,8 +1,7 @@
 # The one entry point. CI and the README call only these targets.
 #
-# Offline machines: set MLGOV_TF_PLUGIN_MIRROR to a provider mirror folder (the one holding
-# registry.terraform.io/...); Terraform then installs hashicorp/aws from there. Unset, Terraform
-# downloads from the registry as usual.
+# Terraform's provider: from a local mirror when MLGOV_TF_PLUGIN_MIRROR names one (or one is found
+# on the filesystem, see scripts/terraformrc.sh), else from the registry as usual.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -20,9 +19,7 @@ TF_RC := build/terraformrc
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONPATH := $(CURDIR):$(CURDIR)/lambda_src:$(CURDIR)/scripts
 export PYTHONDONTWRITEBYTECODE := 1
-ifneq ($(strip $(MLGOV_TF_PLUGIN_MIRROR)),)
 export TF_CLI_CONFIG_FILE := $(CURDIR)/$(TF_RC)
-endif
 
 .PHONY: help
 help: ## list the targets
@@ -43,20 +40,7 @@ venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## create the Python environ
 
 .PHONY: terraformrc
 terraformrc:
-ifneq ($(strip $(MLGOV_TF_PLUGIN_MIRROR)),)
-	@mkdir -p build/tf-plugin-cache
-	@printf '%s\n' \
-	  'provider_installation {' \
-	  '  filesystem_mirror {' \
-	  '    path    = "$(MLGOV_TF_PLUGIN_MIRROR)"' \
-	  '    include = ["registry.terraform.io/hashicorp/aws"]' \
-	  '  }' \
-	  '  direct {' \
-	  '    exclude = ["registry.terraform.io/hashicorp/aws"]' \
-	  '  }' \
-	  '}' \
-	  'plugin_cache_dir = "$(CURDIR)/build/tf-plugin-cache"' > $(TF_RC)
-endif
+	@scripts/terraformrc.sh
 
 $(SYNTH_STAMP): $(VENV)/.installed $(SYNTH_INPUTS)
 	$(PY) main.py --out terraform

@@ -114,7 +114,7 @@ class ArtifactStore(Construct):
             bucket_name=names.artifact_bucket,
             owner_account=names.governance_account,
             kms_key_arn=self.key.arn,
-            access_log_bucket=self.access_logs.bucket.id,
+            access_log_target=self.access_logs,
             noncurrent_version_retention_days=props.noncurrent_version_retention_days,
             extra_statements=tuple(self._bucket_grants(props)),
         ))
@@ -140,11 +140,11 @@ class ArtifactStore(Construct):
             statements.append(Statement(sid="ConsumersRead", actions=("s3:GetObject", "s3:GetObjectVersion"),
                                         resources=(f"{arn}/{ARTIFACT_PREFIX}*",), principals={"AWS": roots}))
         if props.writer_accounts:
+            # Encryption needs no condition here: default encryption applies the artifact key and the
+            # bucket policy denies any other key, whoever the writer is.
             statements.append(Statement(
                 sid="WritersPut", actions=("s3:PutObject",), resources=(f"{arn}/{ARTIFACT_PREFIX}*",),
                 principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)},
-                # The governance account must own what lands here (ownership is enforced too).
-                conditions={"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}},
             ))
         return statements
 

@@ -18,9 +18,9 @@ class AccountRoleProps:
     # Role ARNs allowed to assume this role; an account root would trust every principal in it.
     trusted_principals: tuple[str, ...]
     statements: tuple[Statement, ...]
-    # Human roles are assumed through SSO or with MFA; a session lasts at most this long.
+    # MFA is enforced where people sign in (IAM Identity Center); aws:MultiFactorAuthPresent is absent
+    # in the role-chained sessions that assume this role, so a trust condition on it would lock them out.
     max_session_seconds: int = 3600
-    require_mfa: bool = True
 
     def __post_init__(self) -> None:
         if not self.trusted_principals:
@@ -33,13 +33,12 @@ class AccountRoleProps:
 class AssumableRole(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: AccountRoleProps) -> None:
         super().__init__(scope, construct_id)
-        conditions = {"Bool": {"aws:MultiFactorAuthPresent": "true"}} if props.require_mfa else {}
         self.role = IamRole(
             self, "role", name=props.role_name, description=props.description,
             max_session_duration=props.max_session_seconds,
             assume_role_policy=document([Statement(
                 sid="TrustedPrincipals", actions=("sts:AssumeRole", "sts:TagSession"),
-                principals={"AWS": props.trusted_principals}, conditions=conditions,
+                principals={"AWS": props.trusted_principals},
             )]),
         )
         IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=document(list(props.statements)))

@@ -45,7 +45,9 @@ class Statement:
         out: dict[str, Any] = {"Sid": self.sid, "Effect": self.effect, "Action": sorted(self.actions)}
         if self.principals:
             out["Principal"] = {k: sorted(v) for k, v in sorted(self.principals.items())}
-        out["Resource"] = list(self.resources)
+        # Trust policies and resource policies name no Resource; IAM rejects the field there.
+        if self.resources:
+            out["Resource"] = list(self.resources)
         if self.conditions:
             out["Condition"] = self.conditions
         return out

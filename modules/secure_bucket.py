@@ -36,7 +36,8 @@ class SecureBucketProps:
     owner_account: str
     # None only for an access-log target: S3 server access logging delivers only to SSE-S3 buckets.
     kms_key_arn: str | None
-    access_log_bucket: str | None = None
+    # The bucket receiving this one's access logs; None only for the log target itself.
+    access_log_target: "SecureBucket | None" = None
     is_access_log_target: bool = False
     versioned: bool = True
     noncurrent_version_retention_days: int = 365
@@ -47,10 +48,10 @@ class SecureBucketProps:
     def __post_init__(self) -> None:
         if self.kms_key_arn is None and not self.is_access_log_target:
             raise ValueError(f"SecureBucketProps.kms_key_arn: bucket {self.bucket_name!r} needs a customer-managed key")
-        if self.is_access_log_target and self.access_log_bucket:
+        if self.is_access_log_target and self.access_log_target:
             raise ValueError(f"SecureBucketProps.access_log_bucket: {self.bucket_name!r} is a log target; it must not log to another bucket")
-        if not self.is_access_log_target and not self.access_log_bucket:
-            raise ValueError(f"SecureBucketProps.access_log_bucket: bucket {self.bucket_name!r} needs an access-log target")
+        if not self.is_access_log_target and not self.access_log_target:
+            raise ValueError(f"SecureBucketProps.access_log_target: bucket {self.bucket_name!r} needs an access-log target")
 
 
 class SecureBucket(Construct):
@@ -87,11 +88,13 @@ class SecureBucket(Construct):
             bucket_key = False
         S3BucketServerSideEncryptionConfigurationA(self, "encryption", bucket=self.bucket.id, rule=[
             S3BucketServerSideEncryptionConfigurationRuleA(apply_server_side_encryption_by_default=default, bucket_key_enabled=bucket_key)])
-        if props.access_log_bucket:
-            S3BucketLoggingA(self, "logging", bucket=self.bucket.id, target_bucket=props.access_log_bucket,
-                             target_prefix=f"s3/{props.bucket_name}/")
         S3BucketLifecycleConfiguration(self, "lifecycle", bucket=self.bucket.id, rule=[self._lifecycle_rule(props)])
-        S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document(self._statements(props)))
+        self.policy = S3BucketPolicy(self, "policy", bucket=self.bucket.id, policy=document(self._statements(props)))
+        if props.access_log_target:
+            target = props.access_log_target
+            # S3 validates at PutBucketLogging that the target's policy already admits the log service.
+            S3BucketLoggingA(self, "logging", bucket=self.bucket.id, target_bucket=target.bucket.id,
+                             target_prefix=f"s3/{props.bucket_name}/", depends_on=[target.policy])
 
     @staticmethod
     def _lifecycle_rule(props: SecureBucketProps) -> S3BucketLifecycleConfigurationRule:

@@ -40,7 +40,6 @@ class WorkloadStack(AccountStack):
         AssumableRole(self, "deployer", AccountRoleProps(
             role_name=f"{prefix}-deployer", trusted_principals=tuple(config.platform.role_trust.deployer), statements=tuple(statements),
             description=f"Deploys approved model versions in the {self.role.value} account",
-            require_mfa=False,  # assumed by the CD pipeline, not by people
         ))
 
 

@@ -19,6 +19,7 @@ PATCHES = (
     "lambda_invoke",
     "events_input_template",
     "events_lambda_targets",
+    "s3_logging_policy",
 )
 
 

@@ -1,0 +1,156 @@
+"""`make demo`: the foundation story end to end on the local sandbox, no AWS account needed.
+
+1. start the patched moto server on a free port (four emulated accounts, told apart by AssumeRole);
+2. terraform init/plan/apply of the committed governance and dev stacks, then a re-plan that must be clean;
+3. as the data scientist in dev: upload an artifact to the governance artifact store (SSE-KMS) and
+   register a version into the shared group by its ARN;
+4. SageMaker's state-change event reaches the Terraform-created rule and Lambda, which the sandbox
+   runs from its deployed zip; print the governance table's state and history for the version;
+5. stop the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlgov_config import AccountRole, MlgovConfig, load_config
+from mlgov_core import keys
+from modules.naming import Names
+from sandbox.accounts import AccountSession, assume
+from sandbox.process import SandboxProcess
+from sandbox.stacks import ApplyResult, apply_stack, replan_changes
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEMO_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
+
+
+@dataclass
+class DemoResult:
+    applies: list[ApplyResult] = field(default_factory=list)
+    replan_changes: dict[str, list[str]] = field(default_factory=dict)
+    model_package_arn: str = ""
+    items: list[dict] = field(default_factory=list)
+    invocations: list[dict] = field(default_factory=list)
+    dead_letters: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def register_candidate(scientist: AccountSession, names: Names, group: str) -> str:
+    """What `mlgov register` will do from an MLflow run (CLI issue); here with a fixed example run."""
+    s3 = scientist.client("s3")
+    key = f"models/{group}/example-run-0001/model.tar.gz"
+    # No key header: the bucket's default encryption applies the artifact key (SSE-KMS), and the bucket
+    # policy refuses any other key. An alias would not do: aliases do not resolve across accounts.
+    s3.put_object(Bucket=names.artifact_bucket, Key=key, Body=b"example model artifact")
+    response = scientist.client("sagemaker").create_model_package(
+        ModelPackageGroupName=names.group_arn(group),
+        ModelPackageDescription="example candidate registered by the sandbox demo",
+        ModelApprovalStatus="PendingManualApproval",
+        ModelLifeCycle={"Stage": "Dev", "StageStatus": "Pending", "StageDescription": "candidate from experiment"},
+        CustomerMetadataProperties={
+            "registered_by": "data-scientist@example.com", "mlflow_run_id": "example-run-0001",
+            "metric:auc": "0.81", "metric:accuracy": "0.77",
+        },
+        InferenceSpecification={
+            "Containers": [{"Image": f"{names.governance_account}.dkr.ecr.{names.region}.amazonaws.com/{names.model_repository}:example",
+                            "ModelDataUrl": f"s3://{names.artifact_bucket}/{key}"}],
+            "SupportedContentTypes": ["application/json"], "SupportedResponseMIMETypes": ["application/json"],
+        },
+    )
+    return response["ModelPackageArn"]
+
+
+def _queue_depth(governance: AccountSession, queue_name: str) -> int:
+    sqs = governance.client("sqs")
+    url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"])
+
+
+def run_demo(config: MlgovConfig, work_root: Path, terraform_root: Path = REPO_ROOT / "terraform") -> DemoResult:
+    platform, names, result = config.platform, Names.from_config(config), DemoResult()
+    region = platform.home_region
+    use_case = next(iter(config.use_cases.values()))
+    group = use_case.model_package_group.name
+    started = time.monotonic()
+    with SandboxProcess(work_root / "server", work_root / "server.log") as sandbox:
+        _say(f"sandbox: moto server on {sandbox.url}")
+        for role in DEMO_STACKS:
+            t0 = time.monotonic()
+            _say(f"terraform: applying the {role.value} stack into account {platform.account_id(role)} ...")
+            applied = apply_stack(terraform_root / role.value, work_root / "stacks" / role.value, sandbox.url, region)
+            result.applies.append(applied)
+            changes = result.replan_changes[role.value] = replan_changes(work_root / "stacks" / role.value)
+            result.seconds[f"apply {role.value}"] = time.monotonic() - t0
+            _say(f"  {len(applied.applied)} resources in state; a second plan shows "
+                 + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
+            for address, error in applied.failed.items():
+                _say(f"  NOT APPLIED {address}: {error}")
+        if any(a.failed for a in result.applies):
+            raise SystemExit("demo: some resources could not be applied (listed above)")
+
+        dev, gov = platform.account_id(AccountRole.DEV), platform.account_id(AccountRole.GOVERNANCE)
+        scientist = assume(sandbox.url, region, f"arn:aws:iam::{dev}:role/{platform.name_prefix}-data-scientist", "data-scientist")
+        governance = assume(sandbox.url, region, f"arn:aws:iam::{gov}:role/{platform.terraform_role_name}", "compliance-review")
+        result.model_package_arn = register_candidate(scientist, names, group)
+        _say(f"dev: data scientist registered {result.model_package_arn}")
+
+        sandbox.drain()
+        result.invocations = sandbox.invocations()
+        version = int(result.model_package_arn.rsplit("/", 1)[1])
+        table = governance.client("dynamodb")
+        pages = table.get_paginator("query").paginate(
+            TableName=names.governance_table, KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}})
+        result.items = [item for page in pages for item in page["Items"]]
+        result.dead_letters = _queue_depth(governance, f"{platform.name_prefix}-registry-sync-dlq")
+    result.seconds["total"] = time.monotonic() - started
+    return result
+
+
+def _plain(item: dict) -> dict:
+    from boto3.dynamodb.types import TypeDeserializer
+
+    value = {k: TypeDeserializer().deserialize(v) for k, v in item.items()}
+    return json.loads(json.dumps(value, default=str))
+
+
+def print_report(result: DemoResult) -> None:
+    _say("\nregistry-sync Lambda invocations (run locally from the deployed zip):")
+    for inv in result.invocations:
+        _say(f"  {inv.get('function')}: {inv.get('status')} {json.dumps(inv.get('result') or inv.get('error'), default=str)[:160]}")
+    _say("\ngovernance table, this version:")
+    for item in map(_plain, result.items):
+        kind = item.get("item_type")
+        fields = ("stage", "status", "approval_status", "registered_by", "approved_by", "metrics", "last_modified", "use_case")
+        _say(f"  [{kind}] {item['sk']}")
+        for name in fields:
+            if name in item:
+                _say(f"      {name:16} {item[name]}")
+    _say(f"\ndead-letter queue depth: {result.dead_letters}")
+    _say("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=REPO_ROOT / "config")
+    parser.add_argument("--work", type=Path, default=REPO_ROOT / ".sandbox")
+    args = parser.parse_args(argv)
+    result = run_demo(load_config(args.config), args.work)
+    print_report(result)
+    ok = bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
+    _say("\ndemo: OK, the server is stopped" if ok else "\ndemo: FAILED (see above)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

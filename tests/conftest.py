@@ -1,0 +1,35 @@
+"""Session fixtures shared by every test folder. Keep this file small."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Synth:
+    """A fresh `main.py --out <dir>` run: the output folder and each stack's parsed main.tf.json."""
+
+    out_dir: Path
+    stacks: dict[str, dict]
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Synthesize every stack once per session (jsii costs ~15 s per process; never per test)."""
+    out_dir = tmp_path_factory.mktemp("synth")
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([sys.executable, "main.py", "--out", str(out_dir)], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        pytest.fail(f"main.py --out {out_dir} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    stacks = {path.parent.name: json.loads(path.read_text()) for path in sorted(out_dir.glob("*/main.tf.json"))}
+    return Synth(out_dir, stacks)
