@@ -12,6 +12,11 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+TERRAFORMRC = REPO_ROOT / "build" / "terraformrc"
+
+# `make test` exports the CLI config it wrote; a bare `pytest` after any make target finds it too.
+if TERRAFORMRC.exists() and not Path(os.environ.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
+    os.environ["TF_CLI_CONFIG_FILE"] = str(TERRAFORMRC)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,27 +71,47 @@ def register_candidate(scientist: AccountSession, names: Names, group: str) -> s
     return response["ModelPackageArn"]
 
 
-def _queue_depth(governance: AccountSession, queue_name: str) -> int:
+def queue_depth(governance: AccountSession, queue_name: str) -> int:
     sqs = governance.client("sqs")
     url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
     attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
     return int(attrs["ApproximateNumberOfMessages"])
 
 
-def run_demo(config: MlgovConfig, work_root: Path, terraform_root: Path = REPO_ROOT / "terraform") -> DemoResult:
-    platform, names, result = config.platform, Names.from_config(config), DemoResult()
-    region = platform.home_region
-    use_case = next(iter(config.use_cases.values()))
-    group = use_case.model_package_group.name
-    started = time.monotonic()
+@dataclass
+class Deployed:
+    """A running sandbox with the demo stacks applied, and sessions for the personas."""
+
+    config: MlgovConfig
+    sandbox: SandboxProcess
+    names: Names
+    result: DemoResult
+
+    def session(self, role: AccountRole, role_name: str, session_name: str) -> AccountSession:
+        platform = self.config.platform
+        arn = f"arn:aws:iam::{platform.account_id(role)}:role/{role_name}"
+        return assume(self.sandbox.url, platform.home_region, arn, session_name)
+
+    def governance(self) -> AccountSession:
+        return self.session(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, "compliance-review")
+
+    def dead_letter_queue(self) -> str:
+        return f"{self.config.platform.name_prefix}-registry-sync-dlq"
+
+
+@contextmanager
+def deployed_sandbox(config: MlgovConfig, work_root: Path, terraform_root: Path = REPO_ROOT / "terraform") -> Iterator[Deployed]:
+    """Start the server, apply the demo stacks; stop the server on exit whatever happens."""
+    platform, result = config.platform, DemoResult()
     with SandboxProcess(work_root / "server", work_root / "server.log") as sandbox:
         _say(f"sandbox: moto server on {sandbox.url}")
         for role in DEMO_STACKS:
             t0 = time.monotonic()
             _say(f"terraform: applying the {role.value} stack into account {platform.account_id(role)} ...")
-            applied = apply_stack(terraform_root / role.value, work_root / "stacks" / role.value, sandbox.url, region)
+            workdir = work_root / "stacks" / role.value
+            applied = apply_stack(terraform_root / role.value, workdir, sandbox.url, platform.home_region)
             result.applies.append(applied)
-            changes = result.replan_changes[role.value] = replan_changes(work_root / "stacks" / role.value)
+            changes = result.replan_changes[role.value] = replan_changes(workdir)
             result.seconds[f"apply {role.value}"] = time.monotonic() - t0
             _say(f"  {len(applied.applied)} resources in state; a second plan shows "
                  + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
@@ -97,22 +119,36 @@ def run_demo(config: MlgovConfig, work_root: Path, terraform_root: Path = REPO_R
                 _say(f"  NOT APPLIED {address}: {error}")
         if any(a.failed for a in result.applies):
             raise SystemExit("demo: some resources could not be applied (listed above)")
+        yield Deployed(config, sandbox, Names.from_config(config), result)
 
-        dev, gov = platform.account_id(AccountRole.DEV), platform.account_id(AccountRole.GOVERNANCE)
-        scientist = assume(sandbox.url, region, f"arn:aws:iam::{dev}:role/{platform.name_prefix}-data-scientist", "data-scientist")
-        governance = assume(sandbox.url, region, f"arn:aws:iam::{gov}:role/{platform.terraform_role_name}", "compliance-review")
-        result.model_package_arn = register_candidate(scientist, names, group)
-        _say(f"dev: data scientist registered {result.model_package_arn}")
 
-        sandbox.drain()
-        result.invocations = sandbox.invocations()
-        version = int(result.model_package_arn.rsplit("/", 1)[1])
-        table = governance.client("dynamodb")
-        pages = table.get_paginator("query").paginate(
-            TableName=names.governance_table, KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}})
-        result.items = [item for page in pages for item in page["Items"]]
-        result.dead_letters = _queue_depth(governance, f"{platform.name_prefix}-registry-sync-dlq")
+def version_items(governance: AccountSession, table_name: str, group: str, version: int) -> list[dict]:
+    pages = governance.client("dynamodb").get_paginator("query").paginate(
+        TableName=table_name, KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}})
+    return [item for page in pages for item in page["Items"]]
+
+
+def run_story(deployed: Deployed) -> DemoResult:
+    """Seed steps 3-5: register from dev, the event reaches the table through the deployed Lambda."""
+    config, names, result = deployed.config, deployed.names, deployed.result
+    group = next(iter(config.use_cases.values())).model_package_group.name
+    scientist = deployed.session(AccountRole.DEV, f"{config.platform.name_prefix}-data-scientist", "data-scientist")
+    result.model_package_arn = register_candidate(scientist, names, group)
+    _say(f"dev: data scientist registered {result.model_package_arn}")
+    deployed.sandbox.drain()
+    result.invocations = deployed.sandbox.invocations()
+    governance = deployed.governance()
+    version = int(result.model_package_arn.rsplit("/", 1)[1])
+    result.items = version_items(governance, names.governance_table, group, version)
+    result.dead_letters = queue_depth(governance, deployed.dead_letter_queue())
+    return result
+
+
+def run_demo(config: MlgovConfig, work_root: Path) -> DemoResult:
+    started = time.monotonic()
+    with deployed_sandbox(config, work_root) as deployed:
+        result = run_story(deployed)
     result.seconds["total"] = time.monotonic() - started
     return result
 
