@@ -37,9 +37,6 @@ class GovernanceTableProps:
 class GovernanceTable(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: GovernanceTableProps) -> None:
         super().__init__(scope, construct_id)
-        key_attributes = {keys.PARTITION_KEY, keys.SORT_KEY}
-        for index in keys.INDEXES:
-            key_attributes |= {index.partition_key, index.sort_key}
         self.table = DynamodbTable(
             self,
             "table",
@@ -47,7 +44,7 @@ class GovernanceTable(Construct):
             billing_mode="PAY_PER_REQUEST",
             hash_key=keys.PARTITION_KEY,
             range_key=keys.SORT_KEY,
-            attribute=[DynamodbTableAttribute(name=a, type="S") for a in sorted(key_attributes)],
+            attribute=[DynamodbTableAttribute(name=a, type="S") for a in keys.key_attributes()],
             global_secondary_index=[
                 DynamodbTableGlobalSecondaryIndex(name=i.name, hash_key=i.partition_key, range_key=i.sort_key, projection_type="ALL")
                 for i in keys.INDEXES

@@ -41,6 +41,14 @@ BY_CHANGE_DAY = Index("by_change_day", "change_day", "change_key")
 INDEXES: tuple[Index, ...] = (BY_GROUP, BY_STAGE_STATUS, BY_USE_CASE, BY_CHANGE_DAY)
 
 
+def key_attributes() -> list[str]:
+    """Every attribute that is part of the table's or an index's key; all are strings."""
+    names = {PARTITION_KEY, SORT_KEY}
+    for index in INDEXES:
+        names |= {index.partition_key, index.sort_key}
+    return sorted(names)
+
+
 def version_key(version: int) -> str:
     return str(version).zfill(VERSION_WIDTH)
 

@@ -38,13 +38,10 @@ def with_detail(event: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 def create_table(name: str = TABLE) -> None:
     """The table exactly as keys.py defines it: pk/sk strings and four sparse GSIs projecting ALL."""
-    attributes = {keys.PARTITION_KEY, keys.SORT_KEY}
-    for index in keys.INDEXES:
-        attributes |= {index.partition_key, index.sort_key}
     boto3.client("dynamodb").create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in keys.key_attributes()],
         KeySchema=[
             {"AttributeName": keys.PARTITION_KEY, "KeyType": "HASH"},
             {"AttributeName": keys.SORT_KEY, "KeyType": "RANGE"},
