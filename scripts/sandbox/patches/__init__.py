@@ -14,8 +14,10 @@ PATCHES = (
     "sagemaker_shared_groups",
     "sagemaker_events",  # outermost on Create/UpdateModelPackage: sees lifecycle and identity
     "ram_sharing",
+    "ram_permission_arns",  # wraps ram_sharing's ListResourceSharePermissions
     "lambda_layers",
     "lambda_dead_letter",
+    "lambda_logging_config",
     "lambda_invoke",
     "events_input_template",
     "events_lambda_targets",
