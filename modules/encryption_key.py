@@ -51,46 +51,20 @@ class EncryptionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: EncryptionKeyProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        statements = [
-            Statement(
-                sid="AccountAdministration",
-                actions=KEY_ADMIN_ACTIONS,
-                principals={"AWS": (account_root(props.owner_account),)},
-                resources=("*",),
-                any_resource_reason="in a key policy '*' means this key",
-            )
+        root = account_root
+        grants = [
+            ("AccountAdministration", KEY_ADMIN_ACTIONS, {"AWS": (root(props.owner_account),)}, {}),
+            ("ServiceUse", KEY_USE_ACTIONS, {"Service": props.service_users},
+             {"StringEquals": {"aws:SourceAccount": props.owner_account}}),
+            ("CrossAccountUse", KEY_USE_ACTIONS, {"AWS": tuple(root(a) for a in props.account_users)}, {}),
+            ("CrossAccountDecrypt", KEY_DECRYPT_ACTIONS, {"AWS": tuple(root(a) for a in props.account_readers)}, {}),
         ]
-        if props.service_users:
-            statements.append(
-                Statement(
-                    sid="ServiceUse",
-                    actions=KEY_USE_ACTIONS,
-                    principals={"Service": props.service_users},
-                    resources=("*",),
-                    any_resource_reason="in a key policy '*' means this key",
-                    conditions={"StringEquals": {"aws:SourceAccount": props.owner_account}},
-                )
-            )
-        if props.account_users:
-            statements.append(
-                Statement(
-                    sid="CrossAccountUse",
-                    actions=KEY_USE_ACTIONS,
-                    principals={"AWS": tuple(account_root(a) for a in props.account_users)},
-                    resources=("*",),
-                    any_resource_reason="in a key policy '*' means this key",
-                )
-            )
-        if props.account_readers:
-            statements.append(
-                Statement(
-                    sid="CrossAccountDecrypt",
-                    actions=KEY_DECRYPT_ACTIONS,
-                    principals={"AWS": tuple(account_root(a) for a in props.account_readers)},
-                    resources=("*",),
-                    any_resource_reason="in a key policy '*' means this key",
-                )
-            )
+        statements = [
+            Statement(sid=sid, actions=actions, principals=principals, conditions=conditions,
+                      resources=("*",), any_resource_reason="in a key policy '*' means this key")
+            for sid, actions, principals, conditions in grants
+            if all(principals.values())  # a statement only for principals that exist
+        ]
         statements.extend(props.extra_statements)
         self.key = KmsKey(
             self,
