@@ -120,15 +120,19 @@ class SecureBucket(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": props.owner_account}},
             ))
         else:
-            statements.append(Statement(
-                sid="DenyUnencryptedUploads", effect="Deny", actions=("s3:PutObject",), resources=(f"{self.arn}/*",),
-                principals={"AWS": ("*",)},
-                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}},
-            ))
-            statements.append(Statement(
-                sid="DenyOtherKmsKeys", effect="Deny", actions=("s3:PutObject",), resources=(f"{self.arn}/*",),
-                principals={"AWS": ("*",)},
-                conditions={"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption-aws-kms-key-id": props.kms_key_arn}},
-            ))
+            # "...IfExists" would also deny a request without the header, and S3 evaluates the policy
+            # before default encryption applies; so deny only a header that is present and wrong.
+            sse, key_id = "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id"
+            guards = {
+                "DenyNonKmsEncryption": {"StringNotEquals": {sse: "aws:kms"}, "Null": {sse: "false"}},
+                "DenyOtherKmsKeys": {"StringNotEquals": {key_id: props.kms_key_arn}, "Null": {key_id: "false"}},
+                # aws:kms without a key id means the AWS-managed aws/s3 key, not ours.
+                "DenyAwsManagedKey": {"Null": {sse: "false", key_id: "true"}},
+            }
+            statements += [
+                Statement(sid=sid, effect="Deny", actions=("s3:PutObject",), resources=(f"{self.arn}/*",),
+                          principals={"AWS": ("*",)}, conditions=conditions)
+                for sid, conditions in guards.items()
+            ]
         statements.extend(props.extra_statements)
         return statements

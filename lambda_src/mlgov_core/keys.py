@@ -2,7 +2,9 @@
 
 One table holds two item types under the same partition key (one model version):
 - the current state item (sort key ``STATE``), overwritten only by newer registry changes;
-- history items (sort key ``HIST#<change time>#<idempotency key>``), append-only.
+- history items (sort key ``HIST#<change time>#<idempotency key>``), append-only;
+- latest-metrics items (sort key ``METRICS#qa`` or ``METRICS#production#<variant>``), overwritten
+  only by newer metrics reports (their history items use the ``HIST#`` form too).
 
 Every access pattern in DESIGN.md section 2 is a Query, never a Scan:
 - one version's state and history ............ Query PK = version_pk(group, version)
@@ -19,6 +21,7 @@ PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 STATE_SORT_KEY = "STATE"
 HISTORY_PREFIX = "HIST#"
+METRICS_PREFIX = "METRICS#"
 
 # Version numbers are zero-padded in sort keys so that string order equals numeric order.
 VERSION_WIDTH = 6
@@ -63,6 +66,11 @@ def version_pk(group: str, version: int) -> str:
 
 def history_sk(changed_at: str, idempotency_key: str) -> str:
     return f"{HISTORY_PREFIX}{changed_at}#{idempotency_key}"
+
+
+def metrics_sk(kind: str, variant: str | None = None) -> str:
+    """Sort key of the latest metrics of one kind ("qa") or one production variant."""
+    return f"{METRICS_PREFIX}{kind}" if variant is None else f"{METRICS_PREFIX}{kind}#{variant}"
 
 
 def stage_status_key(stage: str, status: str) -> str:

@@ -19,6 +19,10 @@ from mlgov_core.events import ModelPackageStateChangeEvent, ModelPackageStateDet
 from mlgov_core.registry import PackageDescription
 
 METRIC_PREFIX = "metric:"
+# QA results written to the registry by metrics-ingest (mlgov_core.metrics): "qa:<name>" values,
+# plus who reported them and when under reserved names that are never metrics.
+QA_METRIC_PREFIX = "qa:"
+QA_RESERVED_NAMES = frozenset({"reported_at", "reported_by"})
 REGISTERED_BY_KEY = "registered_by"
 _DECIDED = {rules.ApprovalStatus.APPROVED, rules.ApprovalStatus.REJECTED}
 
@@ -41,18 +45,20 @@ def idempotency_key(arn: str, approval: str, stage: str, status: str, last_modif
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def parse_metrics(properties: dict[str, str] | None) -> dict[str, Decimal]:
-    """``metric:<name>`` metadata as numbers; values DynamoDB cannot store (NaN, text) are left out."""
+def parse_metrics(
+    properties: dict[str, str] | None, prefix: str = METRIC_PREFIX, reserved: frozenset[str] = frozenset()
+) -> dict[str, Decimal]:
+    """``<prefix><name>`` metadata as numbers; values DynamoDB cannot store (NaN, text) and reserved names are left out."""
     metrics: dict[str, Decimal] = {}
     for key, raw in (properties or {}).items():
-        if not key.startswith(METRIC_PREFIX) or len(key) == len(METRIC_PREFIX):
+        if not key.startswith(prefix) or len(key) == len(prefix) or key[len(prefix) :] in reserved:
             continue
         try:
             value = DYNAMODB_CONTEXT.create_decimal(raw.strip())
         except (InvalidOperation, ValueError):
             continue
         if value.is_finite():
-            metrics[key[len(METRIC_PREFIX) :]] = value
+            metrics[key[len(prefix) :]] = value
     return metrics
 
 
@@ -106,6 +112,7 @@ def build_items(
         "model_package_status": detail.ModelPackageStatus,
         "description": detail.ModelPackageDescription,
         "metrics": parse_metrics(detail.CustomerMetadataProperties),
+        "qa_metrics": parse_metrics(detail.CustomerMetadataProperties, QA_METRIC_PREFIX, QA_RESERVED_NAMES),
         "customer_metadata": dict(detail.CustomerMetadataProperties or {}),
         "registered_by": registered_by,
         "approved_by": approved_by,

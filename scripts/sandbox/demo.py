@@ -163,7 +163,8 @@ def _plain(item: dict) -> dict:
 def print_report(result: DemoResult) -> None:
     _say("\nregistry-sync Lambda invocations (run locally from the deployed zip):")
     for inv in result.invocations:
-        _say(f"  {inv.get('function')}: {inv.get('status')} {json.dumps(inv.get('result') or inv.get('error'), default=str)[:160]}")
+        outcome = inv.get("payload") or inv.get("error")
+        _say(f"  {inv.get('function_arn')}: {inv.get('status')} {json.dumps(outcome, default=str)[:160]}")
     _say("\ngovernance table, this version:")
     for item in map(_plain, result.items):
         kind = item.get("item_type")

@@ -59,8 +59,9 @@ def test_version_registered_from_dev_lives_in_the_governance_registry(story):
 
 def test_event_reached_the_table_through_the_deployed_lambda(story):
     result = story["result"]
-    sync_runs = [i for i in result.invocations if i.get("function", "").endswith("registry-sync")]
-    assert sync_runs and all(i.get("status") == "success" for i in sync_runs), sync_runs
+    sync_runs = [i for i in result.invocations if i["function_arn"].endswith(":function:mlgov-registry-sync")]
+    assert sync_runs and all(i["status"] == "Success" for i in sync_runs), sync_runs
+    assert all(i["payload"]["result"] == "recorded" for i in sync_runs)
     items = {i["sk"]: i for i in map(_plain, result.items)}
     state = items.pop("STATE")
     assert state["model_package_arn"] == result.model_package_arn

@@ -22,6 +22,7 @@ PATCHES = (
     "events_input_template",
     "events_lambda_targets",
     "s3_logging_policy",
+    "s3_bucket_policy",
 )
 
 
