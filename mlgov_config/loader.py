@@ -71,6 +71,10 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
         undefined = [r.value for r in uc.shared_with if r not in platform.accounts]
         if undefined:
             raise ConfigError(str(path), [f"field 'shared_with': account role(s) {undefined} not defined in {platform_path}"])
+        for role in uc.deployments.by_role():
+            if role not in uc.shared_with:
+                raise ConfigError(str(path), [f"field 'deployments.{role.value}': the group is not shared with "
+                                              f"{role.value!r} (add it to shared_with, value {[r.value for r in uc.shared_with]!r})"])
         group = uc.model_package_group.name
         if group in group_owner:
             raise ConfigError(

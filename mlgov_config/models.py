@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -65,6 +66,21 @@ class RoleTrust(Strict):
         return arns
 
 
+class MlflowSettings(Strict):
+    """The dev account's SageMaker managed MLflow tracking server."""
+
+    # major.minor only: provider 5.100.0 reads back major.minor and the field forces replacement.
+    mlflow_version: str = Field(default="2.16", pattern=r"^\d+\.\d+$")
+    tracking_server_size: Literal["Small", "Medium", "Large"] = "Small"
+    weekly_maintenance_window_start: str = Field(
+        default="Sun:02:00", pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$")
+    artifact_noncurrent_version_retention_days: int = Field(default=365, ge=1)
+
+
+class DevSettings(Strict):
+    mlflow: MlflowSettings = Field(default_factory=MlflowSettings)
+
+
 class PlatformConfig(Strict):
     organization_id: str = Field(pattern=r"^o-[a-z0-9]{10,32}$")
     home_region: str = Field(pattern=REGION)
@@ -76,6 +92,7 @@ class PlatformConfig(Strict):
     state_backend: StateBackend
     ram_permissions: dict[AccountRole, list[str]] = Field(default_factory=dict)
     governance: GovernanceSettings
+    dev: DevSettings = Field(default_factory=DevSettings)
 
     @field_validator("accounts")
     @classmethod
@@ -132,6 +149,94 @@ class RiskTier(str, Enum):
     HIGH = "high"
 
 
+INSTANCE_TYPE = r"ml\.[a-z0-9]+\.[a-z0-9]+"
+S3_URI = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?"
+
+
+def _float32_exact(value: float) -> bool:
+    # The provider stores variant weights as float32: 0.9 would come back as 0.899999976 and every
+    # plan would show a change. Only weights float32 holds exactly stay stable.
+    import struct
+
+    return struct.unpack("f", struct.pack("f", value))[0] == value
+
+
+class TestDeployment(Strict):
+    """The version under QA in the test account."""
+
+    version: int = Field(ge=1)
+    instance_type: str = Field(default="ml.m5.large", pattern=rf"^{INSTANCE_TYPE}$")
+    instance_count: int = Field(default=1, ge=1, le=10)
+
+
+class ProductionVariant(Strict):
+    name: str
+    version: int = Field(ge=1)
+    weight: float = Field(gt=0)
+    instance_type: str = Field(default="ml.m5.large", pattern=rf"^{INSTANCE_TYPE}$")
+    instance_count: int = Field(default=1, ge=1, le=10)
+
+    @field_validator("name")
+    @classmethod
+    def _variant_name(cls, v: str) -> str:
+        if not SAGEMAKER_NAME_PATTERN.fullmatch(v):
+            raise ValueError(f"{v!r} does not match SageMaker's pattern {SAGEMAKER_NAME_PATTERN.pattern}")
+        return v
+
+    @field_validator("weight")
+    @classmethod
+    def _stable_weight(cls, v: float) -> float:
+        if not _float32_exact(v):
+            raise ValueError(f"{v} is not exact in float32 and would drift in every plan; use e.g. 90/10 or 0.75/0.25")
+        return v
+
+
+class ModelMonitoring(Strict):
+    """Model Monitor data-quality checks on the captured prod traffic."""
+
+    # Folder holding constraints.json and statistics.json from the baselining job.
+    baseline_s3_uri: str = Field(pattern=rf"^{S3_URI}/$")
+    # The Model Monitor analyzer image is published per region by AWS; see the SageMaker docs.
+    analyzer_image_uri: str = Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9/_-]+(:[\w.-]+)?$")
+    schedule_expression: str = Field(default="cron(0 * ? * * *)", pattern=r"^cron\(.+\)$")
+    instance_type: str = Field(default="ml.m5.large", pattern=rf"^{INSTANCE_TYPE}$")
+    # Features whose baseline drift raises an alarm (Model Monitor emits one metric per feature).
+    drift_alarm_features: list[str] = Field(default_factory=list)
+
+
+class EndpointAlarms(Strict):
+    max_5xx_errors_per_5_minutes: int = Field(default=5, ge=1)
+    max_p95_model_latency_ms: int = Field(default=500, ge=1)
+
+
+class ProdDeployment(Strict):
+    variants: list[ProductionVariant] = Field(min_length=2)
+    data_capture_percent: int = Field(default=100, ge=1, le=100)
+    monitoring: ModelMonitoring
+    alarms: EndpointAlarms = Field(default_factory=EndpointAlarms)
+
+    @field_validator("variants")
+    @classmethod
+    def _variants(cls, variants: list[ProductionVariant]) -> list[ProductionVariant]:
+        names = [v.name for v in variants]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"variant names must be unique; repeated: {duplicates}")
+        total = sum(v.weight for v in variants)
+        if total not in (1, 100):
+            raise ValueError(f"weights sum to {total:g}; use fractions summing to 1 or percentages summing to 100")
+        return variants
+
+
+class Deployments(Strict):
+    test: TestDeployment | None = None
+    prod: ProdDeployment | None = None
+
+    def by_role(self) -> dict[AccountRole, TestDeployment | ProdDeployment]:
+        pairs = ((AccountRole.TEST, self.test), (AccountRole.PROD, self.prod))
+        return {role: d for role, d in pairs if d is not None}
+
+
 class UseCaseConfig(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")
     description: str = ""
@@ -139,6 +244,8 @@ class UseCaseConfig(Strict):
     owners: Owners
     risk_tier: RiskTier
     shared_with: list[AccountRole] = Field(default_factory=lambda: [AccountRole.DEV])
+    # Existence and approval of these versions is checked against the registry by `mlgov check`.
+    deployments: Deployments = Field(default_factory=Deployments)
 
     @field_validator("shared_with")
     @classmethod

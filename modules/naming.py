@@ -47,6 +47,19 @@ class Names:
     def governance_table(self) -> str:
         return f"{self.prefix}-model-stage-governance"
 
+    @property
+    def metrics_bus(self) -> str:
+        return f"{self.prefix}-metrics"
+
+    def metrics_bus_arn(self) -> str:
+        return f"arn:aws:events:{self.region}:{self.governance_account}:event-bus/{self.metrics_bus}"
+
+    def endpoint(self, use_case: str, stage: str) -> str:
+        return f"{self.prefix}-{use_case}-{stage}"
+
+    def package_arn(self, group: str, version: int) -> str:
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group}/{version}"
+
     def function(self, short_name: str) -> str:
         return f"{self.prefix}-{short_name}"
 

@@ -55,13 +55,16 @@ class PythonFunctionProps:
     max_async_retries: int = 2
     max_event_age_seconds: int = 3600
     dead_letter_queue_arn: str | None = None
+    # API Gateway calls wait for the answer: errors go back to the caller and there is nothing to
+    # dead-letter. Every asynchronous function (events) must have a DLQ.
+    invoked_synchronously: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_async_retries <= 2:
             raise ValueError(f"PythonFunctionProps.max_async_retries: {self.max_async_retries} not in 0..2 (Lambda's limit)")
         if self.reserved_concurrency < 1:
             raise ValueError(f"PythonFunctionProps.reserved_concurrency: {self.reserved_concurrency} must be >= 1")
-        if self.dead_letter_queue_arn is None:
+        if self.dead_letter_queue_arn is None and not self.invoked_synchronously:
             raise ValueError(f"PythonFunctionProps.dead_letter_queue_arn: {self.function_name} needs a DLQ; failed events must not vanish")
 
 
@@ -106,8 +109,12 @@ class PythonFunction(Construct):
         skip_checks(self.function, {
             "CKV_AWS_117": "calls only AWS APIs; no private resources to reach, so no VPC (and no NAT cost)",
             "CKV_AWS_272": "code signing needs an AWS Signer profile per account; the zip is deterministic and reviewed in the pull request",
-            "CKV_AWS_116": "asynchronous failures go to the SQS DLQ through the event invoke config (on_failure destination)",
+            "CKV_AWS_116": "invoked synchronously by API Gateway: errors return to the caller, nothing to dead-letter"
+            if props.invoked_synchronously else
+            "asynchronous failures go to the SQS DLQ through the event invoke config (on_failure destination)",
         })
+        if props.invoked_synchronously:
+            return
         LambdaFunctionEventInvokeConfig(
             self, "async",
             function_name=self.function.function_name,
@@ -127,7 +134,8 @@ class PythonFunction(Construct):
             # One key encrypts the environment, the logs, the DLQ and the table this function writes.
             Statement(sid="UseGovernanceKey", actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
                       resources=(p.kms_key_arn,)),
-            Statement(sid="DeadLetter", actions=("sqs:SendMessage",), resources=(p.dead_letter_queue_arn,)),
+            *([Statement(sid="DeadLetter", actions=("sqs:SendMessage",), resources=(p.dead_letter_queue_arn,))]
+              if p.dead_letter_queue_arn else []),
             *p.statements,
         ]
 

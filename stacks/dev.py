@@ -1,4 +1,5 @@
-"""Dev account: the data-scientist and lead roles that register versions into the shared groups."""
+"""Dev account: MLflow tracking server, and the data-scientist and lead roles that register versions
+into the shared groups."""
 
 from __future__ import annotations
 
@@ -7,16 +8,46 @@ from constructs import Construct
 from mlgov_config import AccountRole, MlgovConfig
 from modules.artifact_store import ArtifactStoreRef
 from modules.iam_role import AccountRoleProps, AssumableRole
+from modules.mlflow_tracking import MlflowTracking, MlflowTrackingProps
 from modules.policy import Statement
+from modules.secure_bucket import SecureBucket, SecureBucketProps
 from stacks.account_stack import AccountStack
 
 REGISTER_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup")
-LEAD_READ_ACTIONS = ("sagemaker:ListModelPackages",)
-# Approval happens in the governance account; deleting would erase audit evidence.
+LEAD_READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
+# Deleting would erase audit evidence; the group policy belongs to the governance account.
 FORBIDDEN_ACTIONS = (
     "sagemaker:DeleteModelPackage", "sagemaker:DeleteModelPackageGroup", "sagemaker:DeleteModelPackageGroupPolicy",
-    "sagemaker:PutModelPackageGroupPolicy", "sagemaker:UpdateModelPackage",
+    "sagemaker:PutModelPackageGroupPolicy",
 )
+# Writes that can carry an approval decision: at registration or afterwards.
+DECIDING_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
+# Condition keys of CreateModelPackage/UpdateModelPackage: sagemaker:ModelApprovalStatus (Service
+# Authorization Reference for SageMaker) and sagemaker:ModelLifeCycle:stage / :stageStatus (SageMaker
+# developer guide, "Set up Staging Construct Examples"). Stages and statuses are mlgov_core.rules'.
+APPROVAL_STATUS_KEY = "sagemaker:ModelApprovalStatus"
+STAGE_KEY = "sagemaker:ModelLifeCycle:stage"
+STAGE_STATUS_KEY = "sagemaker:ModelLifeCycle:stageStatus"
+DEV_STAGE = "Dev"
+DECISIONS = ["Approved", "Rejected"]
+
+
+def no_approval_statements(resources: tuple[str, ...]) -> list[Statement]:
+    """Explicit Denies: dev never decides a version's fate, for any stage, in any registry.
+
+    Each statement tests one key (keys within one statement are ANDed). IgnoreCase, because the keys
+    compare strings and "approved" must not slip past "Approved". The stage Deny lists what is
+    allowed (Dev) rather than what is not (Test, Prod), so "Production" or "Staging" fail as well; its
+    Null guard keeps a request without a lifecycle (e.g. a metadata update) out of the Deny.
+    """
+    return [
+        Statement(sid="DenyApprovalDecision", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
+                  conditions={"StringEqualsIgnoreCase": {APPROVAL_STATUS_KEY: DECISIONS}}),
+        Statement(sid="DenyStageBeyondDev", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
+                  conditions={"StringNotEqualsIgnoreCase": {STAGE_KEY: DEV_STAGE}, "Null": {STAGE_KEY: "false"}}),
+        Statement(sid="DenyStageDecision", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
+                  conditions={"StringEqualsIgnoreCase": {STAGE_STATUS_KEY: DECISIONS}}),
+    ]
 
 
 class DevStack(AccountStack):
@@ -24,22 +55,58 @@ class DevStack(AccountStack):
 
     def __init__(self, scope: Construct, config: MlgovConfig) -> None:
         super().__init__(scope, config)
-        names = self.names
+        names, prefix, region = self.names, config.platform.name_prefix, config.platform.home_region
         groups = [uc.model_package_group.name for uc in config.use_cases.values() if AccountRole.DEV in uc.shared_with]
         group_arns = tuple(names.group_arn(g) for g in groups)
         package_arns = tuple(names.group_packages_arn(g) for g in groups)
         store = ArtifactStoreRef.from_names(names)
-        deny = Statement(sid="NoApprovalNoDelete", effect="Deny", actions=FORBIDDEN_ACTIONS,
-                         resources=(f"arn:aws:sagemaker:{names.region}:{names.governance_account}:model-package*",))
+
+        # S3 names are global: account id and region keep them unique per installation.
+        access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
+            bucket_name=f"{prefix}-access-logs-{self.account_id}-{region}",
+            owner_account=self.account_id, kms_key_arn=None, is_access_log_target=True,
+            expire_current_after_days=365,
+        ))
+        mlflow = MlflowTracking(self, "mlflow", MlflowTrackingProps(
+            tracking_server_name=f"{prefix}-tracking",
+            owner_account=self.account_id, region=region,
+            artifact_bucket_name=f"{prefix}-mlflow-artifacts-{self.account_id}-{region}",
+            access_log_target=access_logs,
+            key_alias=f"alias/{prefix}-mlflow",
+            role_name=f"{prefix}-mlflow-tracking-server",
+            **_mlflow_settings(config),
+        ))
+
+        # Any registry, any account: the Denies also cover groups dev might own some day.
+        registry = ("arn:aws:sagemaker:*:*:model-package/*", "arn:aws:sagemaker:*:*:model-package-group/*")
+        guards = (
+            Statement(sid="NoDelete", effect="Deny", actions=FORBIDDEN_ACTIONS, resources=registry),
+            *no_approval_statements(registry),
+        )
         register = Statement(sid="RegisterVersions", actions=REGISTER_ACTIONS, resources=group_arns + package_arns)
-        scientist = (register, *store.grant_write("Artifacts"), deny)
-        lead = (*scientist, Statement(sid="ReadUseCases", actions=LEAD_READ_ACTIONS, resources=group_arns + package_arns))
-        prefix, trust = config.platform.name_prefix, config.platform.role_trust
+        scientist = (register, *store.grant_write("Artifacts"), *mlflow.grant_use("Mlflow"), *guards)
+        lead = (
+            *scientist,
+            # Every version of the use cases, whoever registered it. Artifacts (all of models/ in the
+            # governance store) and every MLflow experiment are readable through the scientist's grants.
+            Statement(sid="ReadUseCases", actions=LEAD_READ_ACTIONS, resources=group_arns + package_arns),
+        )
+        trust = config.platform.role_trust
         AssumableRole(self, "data-scientist", AccountRoleProps(
             role_name=f"{prefix}-data-scientist", trusted_principals=tuple(trust.data_scientist), statements=scientist,
-            description="Registers candidate model versions into the shared groups; cannot approve or delete",
+            description="Tracks experiments in MLflow and registers candidate versions into the shared groups; cannot approve or delete",
         ))
         AssumableRole(self, "data-science-lead", AccountRoleProps(
             role_name=f"{prefix}-data-science-lead", trusted_principals=tuple(trust.data_science_lead), statements=lead,
-            description="Data scientist rights plus reading every version of the use cases; cannot approve or delete",
+            description="Data scientist rights plus reading every version and artifact of the use cases; cannot approve or delete",
         ))
+
+
+def _mlflow_settings(config: MlgovConfig) -> dict:
+    settings = config.platform.dev.mlflow
+    return {
+        "mlflow_version": settings.mlflow_version,
+        "tracking_server_size": settings.tracking_server_size,
+        "weekly_maintenance_window_start": settings.weekly_maintenance_window_start,
+        "noncurrent_version_retention_days": settings.artifact_noncurrent_version_retention_days,
+    }

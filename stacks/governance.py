@@ -11,9 +11,10 @@ from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
 from modules.policy import Statement
+from modules.metrics_bus import MetricsBus, MetricsBusProps
 from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
 from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
-from modules.registry_events import RegistryEvents, RegistryEventsProps
+from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
 from stacks.account_stack import AccountStack
 
 CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
@@ -75,8 +76,51 @@ class GovernanceStack(AccountStack):
                 _describe_packages(self.account_id, region),
             ),
         ))
-        RegistryEvents(self, "registry-events", RegistryEventsProps(rule_name=f"{platform.name_prefix}-registry-changes"),
-                       function=sync, dead_letters=dead_letters)
+        # No filter on group names: a group created outside onboarding is recorded as "unassigned"
+        # in the governance table instead of escaping review.
+        EventRoute(self, "registry-events", EventRouteProps(
+            rule_name=f"{platform.name_prefix}-registry-changes", target_id="registry-sync",
+            description="Every SageMaker model package state change in the registry account",
+            event_pattern=MODEL_PACKAGE_STATE_CHANGE,
+        ), function=sync, dead_letters=dead_letters)
+        dead_letters.finalize()
+        self._metrics_path(table, alarms)
+
+    def _metrics_path(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
+        """Test and prod report QA and production metrics; the ingest Lambda records them."""
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        test, prod = platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)
+        bus = MetricsBus(self, "metrics-bus", MetricsBusProps(bus_name=names.metrics_bus, sender_accounts=(test, prod)))
+        dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
+            queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
+        ))
+        packages = f"arn:aws:sagemaker:{platform.home_region}:{self.account_id}:model-package"
+        ingest = PythonFunction(self, "metrics-ingest", PythonFunctionProps(
+            function_name=names.function("metrics-ingest"), source_dir="metrics_ingest",
+            account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
+            layers=(settings.powertools_layer_arn,), log_retention_days=settings.log_retention_days,
+            dead_letter_queue_arn=dead_letters.arn,
+            environment={
+                "GOVERNANCE_TABLE_NAME": names.governance_table,
+                "USE_CASE_BY_GROUP": environment_json(self.config.use_case_by_group()),
+                "TEST_ACCOUNT_ID": test,
+                "PROD_ACCOUNT_ID": prod,
+                "POWERTOOLS_SERVICE_NAME": "metrics-ingest",
+                "LOG_LEVEL": "INFO",
+            },
+            statements=(
+                table.grant_write("WriteGovernanceTable"),
+                # QA metrics go into the version's metadata so the registry stays authoritative.
+                Statement(sid="RecordQaMetricsInRegistry", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
+                          resources=tuple(f"{packages}/{uc.model_package_group.name.lower()}/*"
+                                          for uc in self.config.use_cases.values())),
+            ),
+        ))
+        EventRoute(self, "metrics-events", EventRouteProps(
+            rule_name=f"{platform.name_prefix}-metrics-reports", target_id="metrics-ingest",
+            description="QA and production metrics from the test and prod accounts",
+            event_pattern=bus.event_pattern(), event_bus_name=bus.bus.name,
+        ), function=ingest, dead_letters=dead_letters)
         dead_letters.finalize()
 
 

@@ -1,17 +1,25 @@
-"""Test and prod accounts (baseline): the deployer role that turns approved versions into endpoints.
+"""Test and prod accounts: approved shared versions served behind an IAM-authorised API.
 
-The endpoints themselves arrive with the deployment-path issue; this stack already pins the
-account, backend and tags so that issue only adds content.
+Test serves one version for QA; prod serves two or more production variants (A/B, weights from
+config) with Model Monitor and alarms. Both report metrics to the governance account's bus.
 """
 
 from __future__ import annotations
 
 from constructs import Construct
 
-from mlgov_config import AccountRole, MlgovConfig
+from mlgov_config import AccountRole, MlgovConfig, UseCaseConfig
+from mlgov_config.models import ProdDeployment, TestDeployment
+from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStoreRef
+from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.iam_role import AccountRoleProps, AssumableRole
+from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps
+from modules.model_endpoint import EndpointVariant, ModelEndpoint, ModelEndpointProps
+from modules.model_monitor import ModelMonitor, ModelMonitorProps
 from modules.policy import Statement
+from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
+from modules.secure_bucket import SecureBucket, SecureBucketProps
 from stacks.account_stack import AccountStack
 
 DEPLOY_ACTIONS = (
@@ -25,21 +33,117 @@ DEPLOY_ACTIONS = (
 class WorkloadStack(AccountStack):
     def __init__(self, scope: Construct, config: MlgovConfig) -> None:
         super().__init__(scope, config)
-        names, prefix = self.names, config.platform.name_prefix
+        names, platform = self.names, config.platform
+        self.artifacts = ArtifactStoreRef.from_names(names)
+        deployed = [(uc, uc.deployments.by_role()[self.role]) for uc in config.use_cases.values()
+                    if self.role in uc.deployments.by_role()]
+        self.api_invoke_statements: list[Statement] = []
+        if deployed:
+            self._serving_baseline()
+            for use_case, deployment in deployed:
+                self._serve(use_case, deployment)
+        self._deployer_role()
+        self._metrics_publisher_role()
+
+    def _serving_baseline(self) -> None:
+        names, region = self.names, self.config.platform.home_region
+        settings = self.config.platform.governance
+        self.key = EncryptionKey(self, "workload-key", EncryptionKeyProps(
+            alias=f"alias/{names.prefix}-{self.role.value}-serving",
+            description=f"mlgov {self.role.value}: endpoint storage, data capture, logs, function environment",
+            owner_account=self.account_id, region=region,
+            service_users=(f"logs.{region}.amazonaws.com", "cloudwatch.amazonaws.com"),
+        ))
+        access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
+            bucket_name=f"{names.prefix}-access-logs-{self.account_id}-{region}", owner_account=self.account_id,
+            kms_key_arn=None, is_access_log_target=True, expire_current_after_days=settings.log_retention_days,
+        ))
+        self.capture = SecureBucket(self, "capture", SecureBucketProps(
+            bucket_name=f"{names.prefix}-capture-{self.account_id}-{region}", owner_account=self.account_id,
+            kms_key_arn=self.key.arn, access_log_target=access_logs,
+        ))
+        self.api_logging = ApiGatewayLogging(self, "apigateway-logging", self.account_id, region)
+        self.alarms = AlarmTopic(self, "alarms", AlarmTopicProps(
+            topic_name=f"{names.prefix}-{self.role.value}-alarms", account_id=self.account_id,
+            kms_key_arn=self.key.arn, email=settings.alarm_email,
+        ))
+
+    def _variants(self, use_case: UseCaseConfig, deployment: TestDeployment | ProdDeployment) -> tuple[EndpointVariant, ...]:
+        group = use_case.model_package_group.name
+        if isinstance(deployment, TestDeployment):
+            return (EndpointVariant("qa", self.names.package_arn(group, deployment.version), deployment.version, 1,
+                                    deployment.instance_type, deployment.instance_count),)
+        return tuple(EndpointVariant(v.name, self.names.package_arn(group, v.version), v.version, v.weight,
+                                     v.instance_type, v.instance_count) for v in deployment.variants)
+
+    def _serve(self, use_case: UseCaseConfig, deployment: TestDeployment | ProdDeployment) -> None:
+        names, platform = self.names, self.config.platform
+        region, settings = platform.home_region, platform.governance
+        endpoint_name = names.endpoint(use_case.name, self.role.value)
+        variants = self._variants(use_case, deployment)
+        capture_percent = deployment.data_capture_percent if isinstance(deployment, ProdDeployment) else 100
+        endpoint = ModelEndpoint(self, f"{use_case.name}-endpoint", ModelEndpointProps(
+            endpoint_name=endpoint_name, account_id=self.account_id, region=region, variants=variants,
+            kms_key_arn=self.key.arn, capture_bucket=self.capture.props.bucket_name, artifacts=self.artifacts,
+            capture_percent=capture_percent,
+        ))
+        proxy = PythonFunction(self, f"{use_case.name}-inference", PythonFunctionProps(
+            function_name=f"{endpoint_name}-inference", source_dir="inference_proxy", account_id=self.account_id,
+            region=region, kms_key_arn=self.key.arn, layers=(settings.powertools_layer_arn,),
+            log_retention_days=settings.log_retention_days, invoked_synchronously=True, reserved_concurrency=20,
+            environment={
+                "ENDPOINT_NAME": endpoint_name,
+                "MODEL_VERSION_BY_VARIANT": environment_json({v.name: v.version for v in variants}),
+                "POWERTOOLS_SERVICE_NAME": "inference-proxy",
+                "LOG_LEVEL": "INFO",
+            },
+            statements=(Statement(sid="InvokeEndpoint", actions=("sagemaker:InvokeEndpoint",), resources=(endpoint.arn,)),),
+        ))
+        api = InferenceApi(self, f"{use_case.name}-api", InferenceApiProps(
+            api_name=f"{endpoint_name}-inference", kms_key_arn=self.key.arn, log_retention_days=settings.log_retention_days,
+        ), proxy=proxy, logging=self.api_logging)
+        self.api_invoke_statements.append(api.grant_invoke(f"Invoke{use_case.name.title().replace('-', '')}Api"))
+        if isinstance(deployment, ProdDeployment):
+            monitoring, alarms = deployment.monitoring, deployment.alarms
+            ModelMonitor(self, f"{use_case.name}-monitor", ModelMonitorProps(
+                schedule_name=f"{endpoint_name}-data-quality", account_id=self.account_id, region=region,
+                kms_key_arn=self.key.arn, capture_bucket=self.capture.props.bucket_name,
+                baseline_s3_uri=monitoring.baseline_s3_uri, analyzer_image_uri=monitoring.analyzer_image_uri,
+                schedule_expression=monitoring.schedule_expression, instance_type=monitoring.instance_type,
+                drift_alarm_features=tuple(monitoring.drift_alarm_features),
+                max_5xx_errors_per_5_minutes=alarms.max_5xx_errors_per_5_minutes,
+                max_p95_model_latency_ms=alarms.max_p95_model_latency_ms, alarm_topic_arn=self.alarms.arn,
+            ), endpoint=endpoint)
+
+    def _deployer_role(self) -> None:
+        names, prefix, config = self.names, self.config.platform.name_prefix, self.config
         groups = [uc.model_package_group.name for uc in config.use_cases.values() if self.role in uc.shared_with]
         own = f"arn:aws:sagemaker:{names.region}:{self.account_id}"
         statements = [
             Statement(sid="ManageEndpoints", actions=DEPLOY_ACTIONS, resources=(
                 f"{own}:model/{prefix}-*", f"{own}:endpoint-config/{prefix}-*", f"{own}:endpoint/{prefix}-*")),
-            *ArtifactStoreRef.from_names(names).grant_read("Artifacts"),
+            *self.artifacts.grant_read("Artifacts"),
         ]
         if groups:
             statements.insert(1, Statement(
                 sid="ReadSharedVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"),
                 resources=tuple(names.group_arn(g) for g in groups) + tuple(names.group_packages_arn(g) for g in groups)))
         AssumableRole(self, "deployer", AccountRoleProps(
-            role_name=f"{prefix}-deployer", trusted_principals=tuple(config.platform.role_trust.deployer), statements=tuple(statements),
-            description=f"Deploys approved model versions in the {self.role.value} account",
+            role_name=f"{prefix}-deployer", trusted_principals=tuple(config.platform.role_trust.deployer),
+            statements=tuple(statements), description=f"Deploys approved model versions in the {self.role.value} account",
+        ))
+
+    def _metrics_publisher_role(self) -> None:
+        """Reports QA (test) or production (prod) metrics to the governance account's metrics bus."""
+        prefix, config = self.config.platform.name_prefix, self.config
+        statements = (
+            Statement(sid="PutMetricsEvents", actions=("events:PutEvents",), resources=(self.names.metrics_bus_arn(),)),
+            *self.api_invoke_statements,
+        )
+        AssumableRole(self, "metrics-publisher", AccountRoleProps(
+            role_name=f"{prefix}-metrics-publisher", trusted_principals=tuple(config.platform.role_trust.deployer),
+            statements=statements,
+            description=f"Runs QA against the {self.role.value} API and reports metrics to the governance account",
         ))
 
 

@@ -16,13 +16,18 @@ from botocore.config import Config
 # total_max_attempts counts the first try; botocore's "max_attempts" would count only retries.
 RETRY_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 5})
 
+# Behind API Gateway (29 s limit) a hung endpoint must fail fast and answer 504, not outlive the
+# gateway: short connect, bounded read, few attempts.
+INTERACTIVE_CONFIG = Config(connect_timeout=2, read_timeout=25, retries={"mode": "standard", "total_max_attempts": 2})
+CLIENT_CONFIG = {"sagemaker-runtime": INTERACTIVE_CONFIG}
+
 _clients: dict[str, Any] = {}
 
 
 def client(service: str) -> Any:
     """The cached client for ``service``, created on first use."""
     if service not in _clients:
-        _clients[service] = boto3.client(service, config=RETRY_CONFIG)
+        _clients[service] = boto3.client(service, config=CLIENT_CONFIG.get(service, RETRY_CONFIG))
     return _clients[service]
 
 

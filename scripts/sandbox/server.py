@@ -8,6 +8,8 @@ Besides the AWS APIs it serves (JSON):
     GET    /_mlgov/invocations        every Lambda invocation attempt (function, status, result, error, logs)
     DELETE /_mlgov/invocations        clear that log
     GET    /_mlgov/health
+    ANY    /_mlgov/execute-api/{rest_api_id}/{stage}/{path...}  call a deployed REST API (also host style:
+           http://{rest_api_id}.execute-api.localhost:{port}/{stage}/{path...}); see patches/apigateway_execute.py
 --state-dir holds extracted function code (moto state itself lives in memory only).
 """
 
@@ -35,6 +37,11 @@ class SandboxApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
+        from .patches import apigateway_execute
+
+        execute_api = apigateway_execute.matches(environ)
+        if execute_api:
+            return apigateway_execute.handle(environ, start_response, execute_api)
         if not path.startswith(PREFIX):
             return self.moto_app(environ, start_response)
         from . import lambda_runner

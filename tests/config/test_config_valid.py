@@ -57,7 +57,7 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
         del d["governance"]["alarm_email"]
 
     def strip_use_case(d):
-        del d["description"], d["model_package_group"]["description"], d["shared_with"]
+        del d["description"], d["model_package_group"]["description"], d["shared_with"], d["deployments"]
 
     _edit(config_dir / "platform.yaml", strip_platform)
     _edit(config_dir / "use_cases" / "credit-risk.yaml", strip_use_case)
@@ -68,6 +68,7 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     assert cfg.platform.governance.log_retention_days == 365
     assert cfg.platform.ram_permissions == {}
     assert cfg.use_cases["credit-risk"].shared_with == [AccountRole.DEV]
+    assert cfg.use_cases["credit-risk"].deployments.by_role() == {}
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,8 @@ pytestmark = pytest.mark.synth
 CONFIG = config()
 NAMES = Names.from_config(CONFIG)
 # Actions AWS offers no resource-level permission for: only these may pair an Allow with Resource "*".
-NO_RESOURCE_LEVEL_ACTIONS = ("xray:Put*", "ecr:GetAuthorizationToken")
+# Actions AWS offers no resource-level permission for (Service Authorization Reference).
+NO_RESOURCE_LEVEL_ACTIONS = ("xray:Put*", "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData")
 # In a key policy, Resource "*" means "this key".
 KEY_POLICY_PREFIX = "aws_kms_key."
 
@@ -187,7 +188,8 @@ DEV_ROLES = {
     f"{CONFIG.platform.name_prefix}-data-scientist": CONFIG.platform.role_trust.data_scientist,
     f"{CONFIG.platform.name_prefix}-data-science-lead": CONFIG.platform.role_trust.data_science_lead,
 }
-FORBIDDEN_IN_DEV = ("sagemaker:UpdateModelPackage", "sagemaker:DeleteModelPackage", "sagemaker:DeleteModelPackageGroup")
+# Approval (UpdateModelPackage) is denied by condition keys; tests/synth/test_synth_dev.py covers it.
+FORBIDDEN_IN_DEV = ("sagemaker:DeleteModelPackage", "sagemaker:DeleteModelPackageGroup")
 
 
 def shared_with_dev() -> list[str]:

@@ -17,7 +17,6 @@ from tf_json import STACKS, as_list, attached, config, one, refers_to, resources
 pytestmark = pytest.mark.synth
 
 CONFIG = config()
-ACCESS_LOG_BUCKET = Names.from_config(CONFIG).access_log_bucket
 
 
 def every(synth, type_: str) -> list[tuple[str, str, dict, dict]]:
@@ -46,10 +45,16 @@ def test_buckets_block_all_public_access(synth):
         assert all(v is True for v in flags.values()), f"{s}: bucket {name} public access block {flags}"
 
 
+def is_access_log_bucket(stack_name: str, bucket: str) -> bool:
+    """Each account has exactly one access-log bucket, named after the account and region."""
+    account = CONFIG.platform.account_id(AccountRole(stack_name))
+    return bucket == f"{CONFIG.platform.name_prefix}-access-logs-{account}-{CONFIG.platform.home_region}"
+
+
 def test_buckets_encrypt_with_kms_except_the_access_log_target(synth):
     for s, name, body, stack in every(synth, "aws_s3_bucket"):
         default = sse_default(stack, name)
-        if body["bucket"] == ACCESS_LOG_BUCKET:
+        if is_access_log_bucket(s, body["bucket"]):
             # S3 server access logging delivers only to SSE-S3 buckets.
             assert default["sse_algorithm"] == "AES256", f"{s}: access-log bucket {name}: {default}"
         else:
@@ -59,15 +64,16 @@ def test_buckets_encrypt_with_kms_except_the_access_log_target(synth):
 
 def test_every_other_bucket_logs_to_the_access_log_bucket(synth):
     for s, name, body, stack in every(synth, "aws_s3_bucket"):
-        log_targets = {n for n, b in resources(stack, "aws_s3_bucket").items() if b["bucket"] == ACCESS_LOG_BUCKET}
+        log_targets = {n for n, b in resources(stack, "aws_s3_bucket").items() if is_access_log_bucket(s, b["bucket"])}
+        assert len(log_targets) == 1, f"{s}: expected one access-log bucket, found {sorted(log_targets)}"
         logging = attached(stack, "aws_s3_bucket_logging", "bucket", "aws_s3_bucket", name)
-        if body["bucket"] == ACCESS_LOG_BUCKET:
+        if is_access_log_bucket(s, body["bucket"]):
             assert not logging, f"{s}: the access-log bucket {name} must not log to another bucket"
             continue
         assert len(logging) == 1, f"{s}: bucket {name} has no access logging"
         target = logging[0]["target_bucket"]
         assert any(refers_to(target, "aws_s3_bucket", t) for t in log_targets), \
-            f"{s}: bucket {name} logs to {target!r}, not to the access-log bucket {ACCESS_LOG_BUCKET}"
+            f"{s}: bucket {name} logs to {target!r}, not to the account's access-log bucket"
 
 
 def test_buckets_are_versioned(synth):
@@ -148,6 +154,11 @@ def test_lambdas_are_traced_bounded_encrypted_and_have_a_failure_destination(syn
         assert body.get("reserved_concurrent_executions", -1) >= 1, f"{s}: function {name} has unbounded concurrency"
         assert is_kms_key_reference(body.get("kms_key_arn")), f"{s}: function {name}'s environment uses the AWS key"
         invoke = attached(stack, "aws_lambda_function_event_invoke_config", "function_name", "aws_lambda_function", name)
+        callers = {p["principal"] for p in attached(stack, "aws_lambda_permission", "function_name", "aws_lambda_function", name)}
+        if callers == {"apigateway.amazonaws.com"}:
+            # Synchronous: errors return to the API caller, there is nothing to dead-letter.
+            assert not invoke, f"{s}: API function {name} has an async config it never uses"
+            continue
         assert len(invoke) == 1, f"{s}: function {name} has no event invoke config"
         destination = one(one(invoke[0]["destination_config"])["on_failure"]).get("destination")
         assert destination, f"{s}: function {name}'s failed async events vanish (no on_failure destination)"

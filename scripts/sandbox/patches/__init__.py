@@ -13,6 +13,7 @@ PATCHES = (
     "sagemaker_group_policy",
     "sagemaker_shared_groups",
     "sagemaker_events",  # outermost on Create/UpdateModelPackage: sees lifecycle and identity
+    "sagemaker_mlflow",
     "ram_sharing",
     "ram_permission_arns",  # wraps ram_sharing's ListResourceSharePermissions
     "lambda_layers",
@@ -23,6 +24,11 @@ PATCHES = (
     "events_lambda_targets",
     "s3_logging_policy",
     "s3_bucket_policy",
+    "sagemaker_readback",
+    "sagemaker_update_endpoint",
+    "sagemaker_monitoring",
+    "events_cross_account_bus",  # outermost on Rule.send_to_targets: sets the sender's account first
+    "apigateway_execute",  # nothing to wrap: served by server.py (ANY /_mlgov/execute-api/...)
 )
 
 

@@ -1,4 +1,4 @@
-"""Registry change events -> registry-sync Lambda, with retries and a dead-letter queue.
+"""An EventBridge rule delivering to a Lambda, with retries and a dead-letter queue.
 
 Two failure paths end in the same DLQ: EventBridge failing to deliver (target dead_letter_config)
 and the function failing after Lambda's async retries (the function's on_failure destination).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf_cdktf_provider_aws.cloudwatch_event_rule import CloudwatchEventRule
 from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
@@ -28,31 +29,35 @@ MODEL_PACKAGE_STATE_CHANGE = {
 
 
 @dataclass(frozen=True)
-class RegistryEventsProps:
+class EventRouteProps:
     rule_name: str
+    description: str
+    event_pattern: dict[str, Any]
+    target_id: str
+    event_bus_name: str = "default"
     retry_attempts: int = 8
     max_event_age_seconds: int = 3600
 
 
-class RegistryEvents(Construct):
-    def __init__(self, scope: Construct, construct_id: str, props: RegistryEventsProps,
+class EventRoute(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: EventRouteProps,
                  function: PythonFunction, dead_letters: DeadLetterQueue) -> None:
         super().__init__(scope, construct_id)
-        # No filter on group names: a group created outside onboarding is recorded as "unassigned"
-        # in the governance table instead of escaping review.
         self.rule = CloudwatchEventRule(
-            self, "rule", name=props.rule_name,
-            description="Every SageMaker model package state change in the registry account",
-            event_pattern=json.dumps(MODEL_PACKAGE_STATE_CHANGE, sort_keys=True),
+            self, "rule", name=props.rule_name, description=props.description,
+            event_bus_name=None if props.event_bus_name == "default" else props.event_bus_name,
+            event_pattern=json.dumps(props.event_pattern, sort_keys=True),
         )
         CloudwatchEventTarget(
-            self, "target", rule=self.rule.name, arn=function.arn, target_id="registry-sync",
+            self, "target", rule=self.rule.name, arn=function.arn, target_id=props.target_id,
+            event_bus_name=self.rule.event_bus_name if props.event_bus_name != "default" else None,
             retry_policy=CloudwatchEventTargetRetryPolicy(
                 maximum_retry_attempts=props.retry_attempts, maximum_event_age_in_seconds=props.max_event_age_seconds),
             dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=dead_letters.arn),
         )
         LambdaPermission(
-            self, "invoke", statement_id="AllowRegistryEvents", action="lambda:InvokeFunction",
-            function_name=function.name, principal="events.amazonaws.com", source_arn=self.rule.arn,
+            self, "invoke", statement_id=f"Allow{props.target_id.title().replace('-', '')}Events",
+            action="lambda:InvokeFunction", function_name=function.name, principal="events.amazonaws.com",
+            source_arn=self.rule.arn,
         )
-        dead_letters.allow_service("EventBridgeDeadLetters", "events.amazonaws.com", self.rule.arn)
+        dead_letters.allow_service(f"EventBridge{props.target_id.title().replace('-', '')}", "events.amazonaws.com", self.rule.arn)

@@ -1,0 +1,141 @@
+"""Inference API: API Gateway REST with IAM (SigV4) auth in front of a Lambda proxy to the endpoint.
+
+The request validator rejects malformed bodies before they cost a Lambda invocation; the proxy
+Lambda validates what a JSON schema cannot (content type, size, target variant).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
+from cdktf_cdktf_provider_aws.api_gateway_deployment import ApiGatewayDeployment
+from cdktf_cdktf_provider_aws.api_gateway_integration import ApiGatewayIntegration
+from cdktf_cdktf_provider_aws.api_gateway_method import ApiGatewayMethod
+from cdktf_cdktf_provider_aws.api_gateway_method_settings import ApiGatewayMethodSettings, ApiGatewayMethodSettingsSettings
+from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
+from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
+from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
+from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
+from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
+from constructs import Construct
+
+from modules.checkov import skip_checks
+from modules.policy import Statement, document
+from modules.python_function import PythonFunction
+
+# What a prediction request must look like; the proxy checks the rest.
+PREDICT_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-04/schema#",
+    "title": "PredictRequest",
+    "type": "object",
+    "required": ["instances"],
+    "properties": {"instances": {"type": "array", "minItems": 1, "maxItems": 1000}},
+}
+ACCESS_LOG_FORMAT = {
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp", "caller": "$context.identity.userArn",
+    "time": "$context.requestTime", "method": "$context.httpMethod", "path": "$context.resourcePath",
+    "status": "$context.status", "latencyMs": "$context.responseLatency", "integrationStatus": "$context.integrationStatus",
+}
+
+
+@dataclass(frozen=True)
+class InferenceApiProps:
+    api_name: str
+    kms_key_arn: str
+    stage_name: str = "v1"
+    throttling_rate_limit: float = 50
+    throttling_burst_limit: int = 100
+    log_retention_days: int = 365
+
+
+class InferenceApi(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: InferenceApiProps, proxy: PythonFunction,
+                 logging: "ApiGatewayLogging") -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.api = ApiGatewayRestApi(
+            self, "api", name=props.api_name, description="Model inference, IAM (SigV4) authorised",
+            endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
+        resource = ApiGatewayResource(self, "predict", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part="predict")
+        model = ApiGatewayModel(self, "predict-model", rest_api_id=self.api.id, name="PredictRequest",
+                                content_type="application/json", schema=json.dumps(PREDICT_SCHEMA, sort_keys=True))
+        validator = ApiGatewayRequestValidator(self, "validator", rest_api_id=self.api.id, name="body",
+                                               validate_request_body=True, validate_request_parameters=False)
+        method = ApiGatewayMethod(
+            self, "post", rest_api_id=self.api.id, resource_id=resource.id, http_method="POST",
+            authorization="AWS_IAM", request_validator_id=validator.id,
+            request_models={"application/json": model.name},
+        )
+        integration = ApiGatewayIntegration(
+            self, "integration", rest_api_id=self.api.id, resource_id=resource.id, http_method=method.http_method,
+            type="AWS_PROXY", integration_http_method="POST", uri=proxy.function.invoke_arn,
+        )
+        # Redeploy exactly when the API definition changes (never a timestamp: plans must stay clean).
+        definition = json.dumps([PREDICT_SCHEMA, "POST", "/predict", "AWS_IAM", "AWS_PROXY"], sort_keys=True)
+        deployment = ApiGatewayDeployment(
+            self, "deployment", rest_api_id=self.api.id,
+            triggers={"redeployment": hashlib.sha256(definition.encode()).hexdigest()},
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            depends_on=[integration, method],
+        )
+        access_logs = CloudwatchLogGroup(self, "access-logs", name=f"/aws/apigateway/{props.api_name}",
+                                         retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+        self.stage = ApiGatewayStage(
+            self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=props.stage_name,
+            xray_tracing_enabled=True,
+            access_log_settings=ApiGatewayStageAccessLogSettings(
+                destination_arn=access_logs.arn, format=json.dumps(ACCESS_LOG_FORMAT, sort_keys=True)),
+            depends_on=[logging.account],
+        )
+        skip_checks(self.stage, {
+            "CKV_AWS_120": "predictions depend on the caller's payload and must never be served from a cache",
+            "CKV2_AWS_29": "callers are IAM principals signing with SigV4 and the stage is throttled; no anonymous traffic for a WAF to filter",
+            "CKV2_AWS_51": "clients authenticate with SigV4, not client certificates",
+        })
+        settings = ApiGatewayMethodSettings(
+            self, "settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
+            settings=ApiGatewayMethodSettingsSettings(
+                throttling_rate_limit=props.throttling_rate_limit, throttling_burst_limit=props.throttling_burst_limit,
+                metrics_enabled=True, logging_level="INFO", data_trace_enabled=False, caching_enabled=False,
+            ),
+        )
+        skip_checks(settings, {"CKV_AWS_225": "predictions depend on the caller's payload and must never be served from a cache"})
+        LambdaPermission(self, "invoke", statement_id="AllowApiGateway", action="lambda:InvokeFunction",
+                         function_name=proxy.name, principal="apigateway.amazonaws.com",
+                         source_arn=f"{self.api.execution_arn}/*/POST/predict")
+
+    def grant_invoke(self, sid: str) -> Statement:
+        return Statement(sid=sid, actions=("execute-api:Invoke",),
+                         resources=(f"{self.api.execution_arn}/{self.props.stage_name}/POST/predict",))
+
+    @property
+    def invoke_url(self) -> str:
+        return f"{self.stage.invoke_url}/predict"
+
+
+class ApiGatewayLogging(Construct):
+    """The account-wide role API Gateway writes execution logs with (one per account, not per API)."""
+
+    def __init__(self, scope: Construct, construct_id: str, account_id: str, region: str) -> None:
+        super().__init__(scope, construct_id)
+        role = IamRole(self, "role", name="mlgov-apigateway-logs", assume_role_policy=document([Statement(
+            sid="ApiGatewayAssume", actions=("sts:AssumeRole",), principals={"Service": ("apigateway.amazonaws.com",)},
+            conditions={"StringEquals": {"aws:SourceAccount": account_id}},
+        )]))
+        logs = f"arn:aws:logs:{region}:{account_id}:log-group"
+        IamRolePolicy(self, "policy", name="execution-logs", role=role.id, policy=document([
+            Statement(sid="ExecutionLogs", resources=(f"{logs}:API-Gateway-Execution-Logs_*", f"{logs}:API-Gateway-Execution-Logs_*:*"),
+                      actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
+                               "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy")),
+        ]))
+        self.account = ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn)

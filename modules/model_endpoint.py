@@ -1,0 +1,141 @@
+"""SageMaker endpoint serving shared registry versions, with encrypted data capture.
+
+Changing a version or a weight must never take the endpoint down: models and endpoint
+configurations are named after their content and created before the old ones are destroyed, so
+a change plans as a new configuration plus an in-place update of the endpoint (SageMaker then
+shifts traffic without downtime). The endpoint's own name never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.sagemaker_endpoint import SagemakerEndpoint
+from cdktf_cdktf_provider_aws.sagemaker_endpoint_configuration import (
+    SagemakerEndpointConfiguration,
+    SagemakerEndpointConfigurationDataCaptureConfig,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureContentTypeHeader,
+    SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions,
+    SagemakerEndpointConfigurationProductionVariants,
+)
+from cdktf_cdktf_provider_aws.sagemaker_model import SagemakerModel, SagemakerModelPrimaryContainer
+from constructs import Construct
+
+from modules.artifact_store import ArtifactStoreRef
+from modules.policy import Statement, document
+
+CAPTURE_PREFIX = "data-capture"
+
+
+@dataclass(frozen=True)
+class EndpointVariant:
+    name: str
+    model_package_arn: str
+    version: int
+    weight: float
+    instance_type: str
+    instance_count: int = 1
+
+
+@dataclass(frozen=True)
+class ModelEndpointProps:
+    endpoint_name: str
+    account_id: str
+    region: str
+    variants: tuple[EndpointVariant, ...]
+    kms_key_arn: str
+    capture_bucket: str
+    artifacts: ArtifactStoreRef
+    capture_percent: int = 100
+    # Shared versions are trusted code from our registry, but they still get no network of their own.
+    network_isolation: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.variants:
+            raise ValueError(f"ModelEndpointProps.variants: endpoint {self.endpoint_name!r} needs at least one variant")
+        if len({v.name for v in self.variants}) != len(self.variants):
+            raise ValueError(f"ModelEndpointProps.variants: variant names of {self.endpoint_name!r} repeat")
+        if not 1 <= self.capture_percent <= 100:
+            raise ValueError(f"ModelEndpointProps.capture_percent: {self.capture_percent} not in 1..100")
+
+
+def content_name(prefix: str, content: object, max_length: int = 63) -> str:
+    """A name that changes exactly when the content does, for create-before-destroy replacements."""
+    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:8]
+    return f"{prefix[: max_length - 9]}-{digest}"
+
+
+class ModelEndpoint(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: ModelEndpointProps) -> None:
+        super().__init__(scope, construct_id)
+        self.props = props
+        self.role = self._execution_role(props)
+        replace_first = TerraformResourceLifecycle(create_before_destroy=True)
+        models = {}
+        for variant in props.variants:
+            models[variant.name] = SagemakerModel(
+                self, f"model-{variant.name}",
+                name=content_name(f"{props.endpoint_name}-{variant.name}-v{variant.version}", [variant.model_package_arn]),
+                execution_role_arn=self.role.arn,
+                enable_network_isolation=props.network_isolation,
+                primary_container=SagemakerModelPrimaryContainer(model_package_name=variant.model_package_arn),
+                lifecycle=replace_first,
+            )
+        capture_uri = f"s3://{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}"
+        self.config = SagemakerEndpointConfiguration(
+            self, "config",
+            name=content_name(props.endpoint_name, [
+                [v.name, v.model_package_arn, v.weight, v.instance_type, v.instance_count] for v in props.variants
+            ] + [props.capture_percent, capture_uri]),
+            kms_key_arn=props.kms_key_arn,
+            production_variants=[
+                SagemakerEndpointConfigurationProductionVariants(
+                    variant_name=v.name, model_name=models[v.name].name, initial_variant_weight=v.weight,
+                    instance_type=v.instance_type, initial_instance_count=v.instance_count,
+                )
+                for v in props.variants
+            ],
+            data_capture_config=SagemakerEndpointConfigurationDataCaptureConfig(
+                enable_capture=True,
+                initial_sampling_percentage=props.capture_percent,
+                destination_s3_uri=capture_uri,
+                kms_key_id=props.kms_key_arn,
+                capture_options=[SagemakerEndpointConfigurationDataCaptureConfigCaptureOptions(capture_mode=m)
+                                 for m in ("Input", "Output")],
+                capture_content_type_header=SagemakerEndpointConfigurationDataCaptureConfigCaptureContentTypeHeader(
+                    json_content_types=["application/json"]),
+            ),
+            lifecycle=replace_first,
+        )
+        self.endpoint = SagemakerEndpoint(self, "endpoint", name=props.endpoint_name, endpoint_config_name=self.config.name)
+
+    def _execution_role(self, props: ModelEndpointProps) -> IamRole:
+        role = IamRole(
+            self, "role", name=f"{props.endpoint_name}-model"[:64],
+            assume_role_policy=document([Statement(
+                sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": ("sagemaker.amazonaws.com",)},
+                conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
+            )]),
+        )
+        log_group = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:/aws/sagemaker/Endpoints/{props.endpoint_name}"
+        statements = [
+            *props.artifacts.grant_read("Artifacts"),
+            Statement(sid="EndpointLogs", actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+                      resources=(log_group, f"{log_group}:*")),
+            Statement(sid="Metrics", actions=("cloudwatch:PutMetricData",), resources=("*",),
+                      any_resource_reason="cloudwatch:PutMetricData has no resource-level permission",
+                      conditions={"StringLike": {"cloudwatch:namespace": ["/aws/sagemaker/Endpoints*"]}}),
+            Statement(sid="UseEndpointKey", actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+                      resources=(props.kms_key_arn,)),
+        ]
+        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=document(statements))
+        return role
+
+    @property
+    def arn(self) -> str:
+        return self.endpoint.arn
