@@ -80,7 +80,9 @@ class ModelEndpoint(Construct):
         for variant in props.variants:
             models[variant.name] = SagemakerModel(
                 self, f"model-{variant.name}",
-                name=content_name(f"{props.endpoint_name}-{variant.name}-v{variant.version}", [variant.model_package_arn]),
+                # Everything that forces replacement is in the name, so a replacement never collides.
+                name=content_name(f"{props.endpoint_name}-{variant.name}-v{variant.version}",
+                                  [variant.model_package_arn, props.network_isolation, self.role.arn]),
                 execution_role_arn=self.role.arn,
                 enable_network_isolation=props.network_isolation,
                 primary_container=SagemakerModelPrimaryContainer(model_package_name=variant.model_package_arn),
@@ -91,7 +93,7 @@ class ModelEndpoint(Construct):
             self, "config",
             name=content_name(props.endpoint_name, [
                 [v.name, v.model_package_arn, v.weight, v.instance_type, v.instance_count] for v in props.variants
-            ] + [props.capture_percent, capture_uri]),
+            ] + [props.capture_percent, capture_uri, props.kms_key_arn, "application/json"]),
             kms_key_arn=props.kms_key_arn,
             production_variants=[
                 SagemakerEndpointConfigurationProductionVariants(
@@ -124,6 +126,9 @@ class ModelEndpoint(Construct):
         )
         log_group = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:/aws/sagemaker/Endpoints/{props.endpoint_name}"
         statements = [
+            # Data capture is written with the model's execution role.
+            Statement(sid="WriteCapture", actions=("s3:PutObject",),
+                      resources=(f"arn:aws:s3:::{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}/*",)),
             *props.artifacts.grant_read("Artifacts"),
             Statement(sid="EndpointLogs", actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
                       resources=(log_group, f"{log_group}:*")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -30,7 +31,7 @@ from cdktf_cdktf_provider_aws.sagemaker_monitoring_schedule import (
 )
 from constructs import Construct
 
-from modules.model_endpoint import ModelEndpoint
+from modules.model_endpoint import ModelEndpoint, content_name
 from modules.policy import Statement, document
 
 REPORTS_PREFIX = "monitoring-reports"
@@ -67,8 +68,14 @@ class ModelMonitor(Construct):
         super().__init__(scope, construct_id)
         role = self._role(props, endpoint)
         reports = f"s3://{props.capture_bucket}/{REPORTS_PREFIX}/{props.schedule_name}"
+        # A job definition cannot be updated in place: name it after its content and create the new one
+        # before the old goes, so the schedule switches over instead of pointing at a deleted job.
         job = SagemakerDataQualityJobDefinition(
-            self, "data-quality", name=props.schedule_name, role_arn=role.arn,
+            self, "data-quality", role_arn=role.arn,
+            name=content_name(props.schedule_name, [props.baseline_s3_uri, props.analyzer_image_uri, props.instance_type,
+                                                    props.volume_size_gb, props.max_runtime_seconds, reports, props.kms_key_arn,
+                                                    role.arn, endpoint.endpoint.name]),
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             data_quality_app_specification=SagemakerDataQualityJobDefinitionDataQualityAppSpecification(
                 image_uri=props.analyzer_image_uri, environment={"publish_cloudwatch_metrics": "Enabled"}),
             data_quality_baseline_config=SagemakerDataQualityJobDefinitionDataQualityBaselineConfig(

@@ -58,7 +58,7 @@ class Names:
         return f"{self.prefix}-{use_case}-{stage}"
 
     def package_arn(self, group: str, version: int) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group}/{version}"
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group.lower()}/{version}"
 
     def function(self, short_name: str) -> str:
         return f"{self.prefix}-{short_name}"
@@ -73,8 +73,9 @@ class Names:
     def model_repository_arn(self) -> str:
         return f"arn:aws:ecr:{self.region}:{self.governance_account}:repository/{self.model_repository}"
 
+    # SageMaker lower-cases resource names in ARNs, and IAM compares ARNs case-sensitively.
     def group_arn(self, group: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package-group/{group}"
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package-group/{group.lower()}"
 
     def group_packages_arn(self, group: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group}/*"
+        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group.lower()}/*"

@@ -94,7 +94,6 @@ class GovernanceStack(AccountStack):
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
             queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
-        packages = f"arn:aws:sagemaker:{platform.home_region}:{self.account_id}:model-package"
         ingest = PythonFunction(self, "metrics-ingest", PythonFunctionProps(
             function_name=names.function("metrics-ingest"), source_dir="metrics_ingest",
             account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
@@ -112,7 +111,7 @@ class GovernanceStack(AccountStack):
                 table.grant_write("WriteGovernanceTable"),
                 # QA metrics go into the version's metadata so the registry stays authoritative.
                 Statement(sid="RecordQaMetricsInRegistry", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
-                          resources=tuple(f"{packages}/{uc.model_package_group.name.lower()}/*"
+                          resources=tuple(names.group_packages_arn(uc.model_package_group.name)
                                           for uc in self.config.use_cases.values())),
             ),
         ))

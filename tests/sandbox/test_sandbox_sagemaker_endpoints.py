@@ -44,14 +44,26 @@ def test_cross_account_package_model_read_back(aws):
     assert sm.describe_model(ModelName=plain)["EnableNetworkIsolation"] is False
 
 
+def test_endpoint_config_without_data_capture_reads_back_without_it(aws):
+    sm = aws("sagemaker", DEV)
+    config = sm.describe_endpoint_config(EndpointConfigName=_config(sm, {"blue": (_model(sm), 1.0)}))
+    assert "DataCaptureConfig" not in config and "KmsKeyId" not in config
+    endpoint = _name("endpoint")  # moto's CreateEndpoint still finds its empty DataCaptureConfig
+    sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config["EndpointConfigName"])
+    assert sm.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "InService"
+
+
 def test_update_endpoint_switches_config_in_place(aws):
     sm = aws("sagemaker", DEV)
     first, second = _model(sm), _model(sm, PACKAGE.replace("/1", "/2"))
     old = _config(sm, {"blue": (first, 1.0)})
     new = _config(sm, {"blue": (first, 3.0), "green": (second, 1.0)})
     endpoint = _name("endpoint")
-    arn = sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=old)["EndpointArn"]
+    deployment = {"BlueGreenUpdatePolicy": {"TrafficRoutingConfiguration": {"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 0}},
+                  "AutoRollbackConfiguration": {"Alarms": [{"AlarmName": "five-xx-rate"}]}}  # fmt: skip
+    arn = sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=old, DeploymentConfig=deployment)["EndpointArn"]
     created = sm.describe_endpoint(EndpointName=endpoint)["CreationTime"]
+    assert sm.describe_endpoint(EndpointName=endpoint)["LastDeploymentConfig"] == deployment
 
     assert sm.update_endpoint(EndpointName=endpoint, EndpointConfigName=new)["EndpointArn"] == arn
     described = sm.describe_endpoint(EndpointName=endpoint)

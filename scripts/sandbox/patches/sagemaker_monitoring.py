@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._common import add_method, wrap
-from .sagemaker_readback import wrap_property
+from .sagemaker_readback import drop_empty
 
 SCHEDULES = "mlgov_monitoring_schedules"  # attribute on each SageMakerModelBackend: name -> schedule dict
 
@@ -48,10 +48,7 @@ def apply() -> None:
     from moto.sagemaker.responses import SageMakerResponse as R
     from moto.sagemaker.utils import arn_formatter
 
-    def without_empty(response: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in response.items() if v not in ({}, [])}  # AWS omits members not given
-
-    wrap_property(FakeDataQualityJobDefinition, "response_object", without_empty)
+    drop_empty(R, "describe_data_quality_job_definition")  # every empty member: AWS omits members not given
 
     def summary(self: Any) -> dict[str, Any]:
         return {

@@ -6,22 +6,23 @@ from typing import Any
 
 from ._common import wrap
 
+def drop_empty(owner: Any, action: str, keys: tuple[str, ...] | None = None) -> None:
+    """Wrap a SageMakerResponse action so its result omits empty members (AWS omits members not given).
 
-def wrap_property(owner: Any, name: str, after: Any) -> None:
-    """Replace a read-only property by one returning after(original value); idempotent."""
-    orig = owner.__dict__[name]
-    if getattr(orig.fget, "_mlgov_after", None) is after.__code__:
-        return
+    Only the API answer changes: moto's own objects keep their empty values (create_endpoint reads them).
+    """
+    from moto.core.responses import ActionResult
 
-    def getter(self: Any) -> Any:
-        return after(orig.fget(self))
-
-    getter._mlgov_after = after.__code__  # type: ignore[attr-defined]
-    setattr(owner, name, property(getter))
-
+    @wrap(owner, action)
+    def described(orig: Any, self: Any) -> Any:
+        result = orig(self)
+        body = dict(result.result)
+        for key in list(body if keys is None else keys):
+            if key in body and body[key] in (None, {}, [], ""):
+                del body[key]
+        return ActionResult(body)
 
 def apply() -> None:
-    from moto.sagemaker.models import FakeEndpointConfig, Model
     from moto.sagemaker.responses import SageMakerResponse as R
 
     @wrap(R, "create_model")
@@ -34,18 +35,5 @@ def apply() -> None:
             model.inference_execution_config = config
         return result
 
-    def without_empty(response: dict[str, Any]) -> dict[str, Any]:
-        for key in ("VpcConfig", "Containers", "Tags"):
-            if not response.get(key):  # AWS omits members that were not given
-                response.pop(key, None)
-        return response
-
-    wrap_property(Model, "response_object", without_empty)
-
-    def config_without_empty(response: dict[str, Any]) -> dict[str, Any]:
-        for key in ("DataCaptureConfig", "AsyncInferenceConfig", "KmsKeyId", "Tags"):
-            if not response.get(key):
-                response.pop(key, None)
-        return response
-
-    wrap_property(FakeEndpointConfig, "response_object", config_without_empty)
+    drop_empty(R, "describe_model", ("VpcConfig", "Containers", "Tags"))
+    drop_empty(R, "describe_endpoint_config", ("DataCaptureConfig", "AsyncInferenceConfig", "KmsKeyId", "Tags"))

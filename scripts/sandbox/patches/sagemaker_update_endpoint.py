@@ -19,8 +19,8 @@ def apply() -> None:
     def create_endpoint(orig: Any, self: Any) -> Any:
         result = orig(self)
         deployment = self._get_param("DeploymentConfig")
-        if deployment:  # returned by DescribeEndpoint (the provider reads deployment_config back)
-            self.sagemaker_backend.endpoints[self._get_param("EndpointName")].deployment_config = deployment
+        if deployment:  # DescribeEndpoint returns it as LastDeploymentConfig (read back as deployment_config)
+            self.sagemaker_backend.endpoints[self._get_param("EndpointName")].last_deployment_config = deployment
         return result
 
     @add_method(R, "update_endpoint")
@@ -38,7 +38,7 @@ def apply() -> None:
         endpoint.data_capture_config = config.get("DataCaptureConfig") or {}
         deployment = self._get_param("DeploymentConfig")
         if deployment:
-            endpoint.deployment_config = deployment
+            endpoint.last_deployment_config = deployment
         endpoint.endpoint_status = "InService"  # AWS: Updating, then InService once the new fleet serves
         endpoint.last_modified_time = utcnow()
         return ActionResult({"EndpointArn": endpoint.arn})
