@@ -25,10 +25,13 @@ from mlgov_core import keys
 from modules.naming import Names
 from sandbox.accounts import AccountSession, assume
 from sandbox.process import SandboxProcess
+from sandbox.serving import ApiAnswer, call_predict, rest_api_id, report_qa_metrics
 from sandbox.stacks import ApplyResult, apply_stack, replan_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEMO_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
+# The registry path first (seed steps 1-5); test and prod deploy a registered version afterwards.
+REGISTRY_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
+SERVING_STACKS = (AccountRole.TEST, AccountRole.PROD)
 
 
 @dataclass
@@ -39,6 +42,7 @@ class DemoResult:
     items: list[dict] = field(default_factory=list)
     invocations: list[dict] = field(default_factory=list)
     dead_letters: int = 0
+    predict: ApiAnswer | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -80,12 +84,32 @@ def queue_depth(governance: AccountSession, queue_name: str) -> int:
 
 @dataclass
 class Deployed:
-    """A running sandbox with the demo stacks applied, and sessions for the personas."""
+    """A running sandbox with stacks applied, and sessions for the personas."""
 
     config: MlgovConfig
     sandbox: SandboxProcess
     names: Names
     result: DemoResult
+    work_root: Path
+    terraform_root: Path
+
+    def apply(self, role: AccountRole) -> ApplyResult:
+        """terraform init/plan/apply of the committed stack, then a re-plan that must be clean."""
+        platform, result = self.config.platform, self.result
+        t0 = time.monotonic()
+        _say(f"terraform: applying the {role.value} stack into account {platform.account_id(role)} ...")
+        workdir = self.work_root / "stacks" / role.value
+        applied = apply_stack(self.terraform_root / role.value, workdir, self.sandbox.url, platform.home_region)
+        result.applies.append(applied)
+        changes = result.replan_changes[role.value] = replan_changes(workdir)
+        result.seconds[f"apply {role.value}"] = time.monotonic() - t0
+        _say(f"  {len(applied.applied)} resources in state; a second plan shows "
+             + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
+        for address, error in applied.failed.items():
+            _say(f"  NOT APPLIED {address}: {error}")
+        if applied.failed:
+            raise SystemExit(f"demo: resources of the {role.value} stack could not be applied (listed above)")
+        return applied
 
     def session(self, role: AccountRole, role_name: str, session_name: str) -> AccountSession:
         platform = self.config.platform
@@ -95,31 +119,20 @@ class Deployed:
     def governance(self) -> AccountSession:
         return self.session(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, "compliance-review")
 
-    def dead_letter_queue(self) -> str:
-        return f"{self.config.platform.name_prefix}-registry-sync-dlq"
+    def dead_letter_queue(self, function: str = "registry-sync") -> str:
+        return f"{self.config.platform.name_prefix}-{function}-dlq"
 
 
 @contextmanager
-def deployed_sandbox(config: MlgovConfig, work_root: Path, terraform_root: Path = REPO_ROOT / "terraform") -> Iterator[Deployed]:
-    """Start the server, apply the demo stacks; stop the server on exit whatever happens."""
-    platform, result = config.platform, DemoResult()
+def deployed_sandbox(config: MlgovConfig, work_root: Path, stacks: tuple[AccountRole, ...] = REGISTRY_STACKS,
+                     terraform_root: Path = REPO_ROOT / "terraform") -> Iterator[Deployed]:
+    """Start the server and apply the given stacks; stop the server on exit whatever happens."""
     with SandboxProcess(work_root / "server", work_root / "server.log") as sandbox:
         _say(f"sandbox: moto server on {sandbox.url}")
-        for role in DEMO_STACKS:
-            t0 = time.monotonic()
-            _say(f"terraform: applying the {role.value} stack into account {platform.account_id(role)} ...")
-            workdir = work_root / "stacks" / role.value
-            applied = apply_stack(terraform_root / role.value, workdir, sandbox.url, platform.home_region)
-            result.applies.append(applied)
-            changes = result.replan_changes[role.value] = replan_changes(workdir)
-            result.seconds[f"apply {role.value}"] = time.monotonic() - t0
-            _say(f"  {len(applied.applied)} resources in state; a second plan shows "
-                 + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
-            for address, error in applied.failed.items():
-                _say(f"  NOT APPLIED {address}: {error}")
-        if any(a.failed for a in result.applies):
-            raise SystemExit("demo: some resources could not be applied (listed above)")
-        yield Deployed(config, sandbox, Names.from_config(config), result)
+        deployed = Deployed(config, sandbox, Names.from_config(config), DemoResult(), work_root, terraform_root)
+        for role in stacks:
+            deployed.apply(role)
+        yield deployed
 
 
 def version_items(governance: AccountSession, table_name: str, group: str, version: int) -> list[dict]:
@@ -145,10 +158,34 @@ def run_story(deployed: Deployed) -> DemoResult:
     return result
 
 
+def run_serving_story(deployed: Deployed) -> DemoResult:
+    """Seed steps 6-7: deploy the registered version to test and prod, call the test API, report QA."""
+    config, names, result = deployed.config, deployed.names, deployed.result
+    prefix = config.platform.name_prefix
+    use_case = next(iter(config.use_cases.values()))
+    for role in SERVING_STACKS:
+        deployed.apply(role)
+    qa = deployed.session(AccountRole.TEST, f"{prefix}-metrics-publisher", "qa-run")
+    api_id = rest_api_id(qa, f"{names.endpoint(use_case.name, AccountRole.TEST.value)}-inference")
+    result.predict = call_predict(qa, api_id, {"instances": [[42000, 0.31, 7]]})
+    _say(f"test: signed POST /predict -> {result.predict.status} {json.dumps(result.predict.body)[:200]}")
+    version = int(result.model_package_arn.rsplit("/", 1)[1])
+    report_qa_metrics(qa, names.metrics_bus_arn(), use_case.model_package_group.name, version,
+                      {"auc": 0.79, "p95_latency_ms": 120})
+    _say("test: QA metrics reported to the governance metrics bus")
+    deployed.sandbox.drain()
+    result.invocations = deployed.sandbox.invocations()
+    governance = deployed.governance()
+    result.items = version_items(governance, names.governance_table, use_case.model_package_group.name, version)
+    result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in ("registry-sync", "metrics-ingest"))
+    return result
+
+
 def run_demo(config: MlgovConfig, work_root: Path) -> DemoResult:
     started = time.monotonic()
     with deployed_sandbox(config, work_root) as deployed:
-        result = run_story(deployed)
+        run_story(deployed)
+        result = run_serving_story(deployed)
     result.seconds["total"] = time.monotonic() - started
     return result
 
@@ -168,12 +205,13 @@ def print_report(result: DemoResult) -> None:
     _say("\ngovernance table, this version:")
     for item in map(_plain, result.items):
         kind = item.get("item_type")
-        fields = ("stage", "status", "approval_status", "registered_by", "approved_by", "metrics", "last_modified", "use_case")
+        fields = ("stage", "status", "approval_status", "registered_by", "approved_by", "metrics", "qa_metrics",
+                  "kind", "last_modified", "use_case")
         _say(f"  [{kind}] {item['sk']}")
         for name in fields:
             if name in item:
                 _say(f"      {name:16} {item[name]}")
-    _say(f"\ndead-letter queue depth: {result.dead_letters}")
+    _say(f"\ndead-letter queues (registry-sync + metrics-ingest) depth: {result.dead_letters}")
     _say("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()))
 
 
@@ -184,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = run_demo(load_config(args.config), args.work)
     print_report(result)
-    ok = bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
+    ok = (bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
+          and result.predict is not None and result.predict.status == 200)
     _say("\ndemo: OK, the server is stopped" if ok else "\ndemo: FAILED (see above)")
     return 0 if ok else 1
 

@@ -23,6 +23,7 @@ PATCHES = (
     "events_input_template",
     "events_lambda_targets",
     "s3_logging_policy",
+    "sagemaker_runtime_endpoints",
     "s3_bucket_policy",
     "sagemaker_readback",
     "sagemaker_update_endpoint",
