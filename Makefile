@@ -28,6 +28,7 @@ help: ## list the targets
 $(VENV)/.installed: requirements.lock
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(CHECKOV_VENV)/.installed: requirements-checkov.txt

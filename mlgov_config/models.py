@@ -56,8 +56,10 @@ class RoleTrust(Strict):
     data_scientist: list[str] = Field(min_length=1)
     data_science_lead: list[str] = Field(min_length=1)
     deployer: list[str] = Field(min_length=1)
+    model_approver: list[str] = Field(min_length=1)
+    compliance_officer: list[str] = Field(min_length=1)
 
-    @field_validator("data_scientist", "data_science_lead", "deployer")
+    @field_validator("data_scientist", "data_science_lead", "deployer", "model_approver", "compliance_officer")
     @classmethod
     def _role_arns(cls, arns: list[str]) -> list[str]:
         for arn in arns:
@@ -237,6 +239,22 @@ class Deployments(Strict):
         return {role: d for role, d in pairs if d is not None}
 
 
+class Gates(Strict):
+    """QA gates per target stage: metric thresholds on the recorded QA metrics, e.g. 'auc >= 0.75'."""
+
+    test: list[str] = Field(default_factory=list)
+    prod: list[str] = Field(default_factory=list)
+
+    @field_validator("test", "prod")
+    @classmethod
+    def _parse(cls, gates: list[str]) -> list[str]:
+        from mlgov_core.gates import Gate
+
+        for gate in gates:
+            Gate.parse(gate)
+        return gates
+
+
 class UseCaseConfig(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")
     description: str = ""
@@ -246,6 +264,7 @@ class UseCaseConfig(Strict):
     shared_with: list[AccountRole] = Field(default_factory=lambda: [AccountRole.DEV])
     # Existence and approval of these versions is checked against the registry by `mlgov check`.
     deployments: Deployments = Field(default_factory=Deployments)
+    gates: Gates = Field(default_factory=Gates)
 
     @field_validator("shared_with")
     @classmethod

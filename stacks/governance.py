@@ -11,6 +11,7 @@ from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
 from modules.policy import Statement
+from modules.iam_role import AccountRoleProps, AssumableRole
 from modules.metrics_bus import MetricsBus, MetricsBusProps
 from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
 from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
@@ -85,6 +86,28 @@ class GovernanceStack(AccountStack):
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         self._metrics_path(table, alarms)
+        self._governance_roles(table)
+
+    def _governance_roles(self, table: GovernanceTable) -> None:
+        """Approvers decide in the registry; compliance officers read everything, change nothing."""
+        platform, names = self.config.platform, self.names
+        groups = [uc.model_package_group.name for uc in self.config.use_cases.values()]
+        packages = tuple(names.group_packages_arn(g) for g in groups)
+        registry_read = Statement(sid="ReadRegistry", actions=(
+            "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"),
+            resources=tuple(names.group_arn(g) for g in groups) + packages)
+        AssumableRole(self, "model-approver", AccountRoleProps(
+            role_name=f"{platform.name_prefix}-model-approver", trusted_principals=tuple(platform.role_trust.model_approver),
+            description="Approves or rejects model versions for Test and Prod in the central registry",
+            statements=(registry_read, table.grant_read("ReadGovernanceTable"),
+                        Statement(sid="DecideVersions", actions=("sagemaker:UpdateModelPackage",), resources=packages)),
+        ))
+        AssumableRole(self, "compliance-officer", AccountRoleProps(
+            role_name=f"{platform.name_prefix}-compliance-officer",
+            trusted_principals=tuple(platform.role_trust.compliance_officer),
+            description="Reviews the registry and the governance table; read-only",
+            statements=(registry_read, table.grant_read("ReadGovernanceTable")),
+        ))
 
     def _metrics_path(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
         """Test and prod report QA and production metrics; the ingest Lambda records them."""

@@ -52,3 +52,61 @@ SOURCE_EXTERNAL = "external"
 
 # Recorded when a registry event names a group that no use case config claims.
 UNASSIGNED_USE_CASE = "unassigned"
+
+
+class TransitionError(ValueError):
+    """A governance rule forbids this decision; the message says which rule."""
+
+
+def stage_index(stage: Stage | str) -> int:
+    return STAGE_ORDER.index(Stage(stage))
+
+
+def next_stage(stage: Stage | str) -> Stage | None:
+    index = stage_index(stage) + 1
+    return STAGE_ORDER[index] if index < len(STAGE_ORDER) else None
+
+
+def same_identity(a: str | None, b: str | None) -> bool:
+    """Identities compare case-insensitively; an assumed-role session counts as its role's person."""
+    def norm(value: str) -> str:
+        return value.strip().lower()
+    return bool(a and b) and norm(a) == norm(b)
+
+
+def check_decision(stage: Stage | str, status: StageStatus | str, registered_by: str | None,
+                   decision: StageStatus, target: Stage, decided_by: str) -> None:
+    """Raise TransitionError unless ``decided_by`` may record ``decision`` for ``target`` now.
+
+    - Separation of duties: the registrant never approves or rejects their own version.
+    - No skipping: a decision is for the current stage or the next one; the next one only once the
+      current stage is approved (Dev counts as approved by registration: it is the candidate stage).
+    - Rejected is final: a rejected version is never approved again (register a new version).
+    """
+    current, current_status = Stage(stage), StageStatus(status)
+    if decision not in (StageStatus.APPROVED, StageStatus.REJECTED):
+        raise TransitionError(f"a decision is Approved or Rejected, not {decision.value}")
+    if same_identity(registered_by, decided_by):
+        raise TransitionError(f"separation of duties: {decided_by} registered this version and cannot decide on it")
+    if current_status == StageStatus.REJECTED:
+        raise TransitionError(f"the version was rejected in {current.value}; rejected versions are never deployed")
+    if target == current:
+        if current == Stage.DEV:
+            raise TransitionError("Dev is the registration stage; decide for Test or Prod")
+        if current_status != StageStatus.PENDING:
+            raise TransitionError(f"the version is already {current_status.value} for {current.value}")
+        return
+    if target != next_stage(current):
+        raise TransitionError(f"no skipping stages: the version is in {current.value}, so the next decision is for "
+                              f"{(next_stage(current) or current).value}, not {target.value}")
+    if current != Stage.DEV and current_status != StageStatus.APPROVED:
+        raise TransitionError(f"{target.value} needs {current.value} approved first (it is {current_status.value})")
+
+
+def deployable(stage: Stage | str, status: StageStatus | str, approval: ApprovalStatus | str, target: Stage) -> bool:
+    """May a version in (stage, status) run in ``target``? Approved there or beyond, never if rejected."""
+    if StageStatus(status) == StageStatus.REJECTED or ApprovalStatus(approval) != ApprovalStatus.APPROVED:
+        return False
+    if stage_index(stage) > stage_index(target):
+        return True
+    return Stage(stage) == target and StageStatus(status) == StageStatus.APPROVED

@@ -1,0 +1,3 @@
+from mlgov_cli.main import main
+
+main()

@@ -1,0 +1,69 @@
+"""What every command needs: the validated config, AWS sessions per account role, output mode.
+
+On AWS, base credentials come from the standard chain (profile, SSO, environment) and each account
+is reached by assuming the named role there. In the sandbox, --endpoint-url (or MLGOV_ENDPOINT_URL)
+points every client at the local emulator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from mlgov_config import AccountRole, ConfigError, MlgovConfig, load_config
+from mlgov_cli.errors import CliError
+from modules.naming import Names
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Context:
+    config_dir: Path
+    json_output: bool = False
+    endpoint_url: str | None = None
+    _sessions: dict[tuple[str, str], boto3.Session] = field(default_factory=dict)
+
+    @cached_property
+    def config(self) -> MlgovConfig:
+        try:
+            return load_config(self.config_dir)
+        except ConfigError as err:
+            raise CliError(f"config error:\n{err}") from None
+
+    @cached_property
+    def names(self) -> Names:
+        return Names.from_config(self.config)
+
+    def session(self, role: AccountRole, role_name: str, session_name: str = "mlgov-cli") -> boto3.Session:
+        """A session in the account of ``role`` as IAM role ``role_name`` (cached per account and role)."""
+        key = (role.value, role_name)
+        if key not in self._sessions:
+            platform = self.config.platform
+            arn = f"arn:aws:iam::{platform.account_id(role)}:role/{role_name}"
+            sts = boto3.client("sts", region_name=platform.home_region, endpoint_url=self.endpoint_url)
+            creds = sts.assume_role(RoleArn=arn, RoleSessionName=session_name)["Credentials"]
+            self._sessions[key] = boto3.Session(
+                aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"], region_name=platform.home_region)
+        return self._sessions[key]
+
+    def client(self, role: AccountRole, role_name: str, service: str, session_name: str = "mlgov-cli") -> Any:
+        return self.session(role, role_name, session_name).client(service, endpoint_url=self.endpoint_url)
+
+    def governance_client(self, service: str, session_name: str = "mlgov-cli") -> Any:
+        """The governance account as the platform's operator role (terraform_role_name)."""
+        return self.client(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, service, session_name)
+
+
+def context_from_env(config_dir: str | None, json_output: bool, endpoint_url: str | None) -> Context:
+    return Context(
+        config_dir=Path(config_dir or os.environ.get("MLGOV_CONFIG_DIR") or REPO_ROOT / "config"),
+        json_output=json_output,
+        endpoint_url=endpoint_url or os.environ.get("MLGOV_ENDPOINT_URL") or None,
+    )

@@ -1,0 +1,28 @@
+"""Exit codes: the CLI's contract with CI and scripts."""
+
+from __future__ import annotations
+
+import click
+
+EXIT_OK = 0
+EXIT_RULE = 1  # a governance rule or gate said no (check failed, self-approval, gate not met)
+EXIT_INPUT = 2  # bad input: config, flags, unknown version or run
+EXIT_AWS = 3  # the registry, table or store failed
+
+
+class CliError(click.ClickException):
+    """An error with a clear message and its exit code; never a stack trace."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_INPUT) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class RuleViolation(CliError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_RULE)
+
+
+class AwsFailure(CliError):
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_AWS)
