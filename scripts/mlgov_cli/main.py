@@ -10,6 +10,15 @@ from mlgov_cli.context import context_from_env
 
 COMMAND_MODULES = (
     # Each module defines click commands and a COMMANDS tuple; added here in persona order.
+    "onboard",  # ML engineer: onboard a use case (config file from a template)
+    "check",  # ML engineer / CI: every deployment in config is approved for its stage and passes its gates
+    "register",  # data scientist: train, register (MLflow run -> shared group), register-external
+    "approve",  # approver: approve, reject (separation of duties, QA gates)
+    "promote",  # release: promote a version to test or a prod variant (edits deployments, prints the diff)
+    "audit",  # compliance officer: status, list, history
+    "reconcile",  # compliance officer: rebuild/repair the table from the registry
+    "qa",  # QA: integration checks and QA metrics through the test API
+    "report",  # compliance officer: governance report (HTML + Markdown)
 )
 
 

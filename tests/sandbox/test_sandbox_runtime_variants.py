@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import math
+import tarfile
 import uuid
 from collections import Counter
 
 import pytest
 from botocore.exceptions import ClientError
-from sandbox_accounts import GOV
+from sandbox_accounts import DEV, GOV
 
 from sandbox.patches.sagemaker_runtime_endpoints import pick_variant, score
 
@@ -51,3 +54,33 @@ def test_unknown_endpoint_is_a_validation_error(aws):
     with pytest.raises(ClientError) as error:
         aws("sagemaker-runtime").invoke_endpoint(EndpointName="missing-endpoint", Body=b"{}", ContentType="application/json")
     assert error.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_endpoint_runs_the_registered_linear_model(aws):
+    model = {"type": "logistic_regression", "features": ["debt_ratio", "late_payments"], "mean": [0.3, 1.0],
+             "scale": [0.2, 1.0], "coefficients": [1.5, 0.8], "intercept": -1.0}
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        data = json.dumps(model).encode()
+        info = tarfile.TarInfo("model/model.json")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    suffix = uuid.uuid4().hex[:8]
+    bucket = f"artifacts-{suffix}"
+    aws("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    aws("s3").put_object(Bucket=bucket, Key="models/m.tar.gz", Body=archive.getvalue())
+    sm_gov = aws("sagemaker")
+    sm_gov.create_model_package_group(ModelPackageGroupName=f"group-{suffix}")
+    package = sm_gov.create_model_package(ModelPackageGroupName=f"group-{suffix}", InferenceSpecification={
+        "Containers": [{"Image": "img:1", "ModelDataUrl": f"s3://{bucket}/models/m.tar.gz"}],
+        "SupportedContentTypes": ["application/json"], "SupportedResponseMIMETypes": ["application/json"]})["ModelPackageArn"]
+    sm = aws("sagemaker", DEV)
+    sm.create_model(ModelName=f"m-{suffix}", ExecutionRoleArn=ROLE, PrimaryContainer={"ModelPackageName": package})
+    sm.create_endpoint_config(EndpointConfigName=f"c-{suffix}", ProductionVariants=[{
+        "VariantName": "qa", "ModelName": f"m-{suffix}", "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}])
+    sm.create_endpoint(EndpointName=f"e-{suffix}", EndpointConfigName=f"c-{suffix}")
+    body = json.dumps({"instances": [{"debt_ratio": 0.5, "late_payments": 3, "income": 1}, [0.3, 1.0]]})
+    answer = aws("sagemaker-runtime", DEV).invoke_endpoint(EndpointName=f"e-{suffix}", Body=body, ContentType="application/json")
+    z = -1.0 + 1.5 * (0.5 - 0.3) / 0.2 + 0.8 * (3 - 1.0) / 1.0
+    expected = round(1 / (1 + math.exp(-z)), 6)
+    assert json.loads(answer["Body"].read())["predictions"] == [expected, round(1 / (1 + math.exp(1.0)), 6)]

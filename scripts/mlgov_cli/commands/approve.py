@@ -1,0 +1,87 @@
+"""Approver: `mlgov approve` / `mlgov reject` a version for Test or Prod, with a mandatory reason."""
+
+from __future__ import annotations
+
+import click
+
+from mlgov_cli import decisions
+from mlgov_cli.context import Context
+from mlgov_cli.output import emit, emit_object, progress
+from mlgov_core.rules import Stage, StageStatus
+
+STAGE_CHOICE = click.Choice([Stage.TEST.value, Stage.PROD.value], case_sensitive=False)
+
+
+def _decision_options(func):
+    options = (
+        click.argument("group"),
+        click.argument("version", type=click.IntRange(min=1)),
+        click.option("--stage", "stage", type=STAGE_CHOICE, required=True, help="The stage the decision is for: Test or Prod."),
+        click.option("--reason", required=True, help="Why (mandatory, non-empty); recorded in the registry and the history."),
+        click.option("--approver", envvar="MLGOV_APPROVER", show_envvar=True,
+                     help="Who decides (e.g. your email): the role session name, recorded as the decider. "
+                          "Refused if it names the registrant."),
+        click.option("--as-role", "as_role", metavar="ROLE",
+                     help="Governance-account role to decide as (default: <name_prefix>-model-approver)."),
+    )
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _run(ctx: Context, decision: StageStatus, group: str, version: int, stage: str, reason: str,
+         approver: str | None, as_role: str | None) -> None:
+    target = Stage(next(s.value for s in Stage if s.value.lower() == stage.lower()))
+    with progress(ctx, f"{decision.value.lower()} version {version} of {group}") as _:
+        result = decisions.decide(ctx, group=group, version=version, target=target, decision=decision,
+                                  reason=reason, as_role=as_role, approver=approver)
+    if ctx.json_output:
+        emit_object(ctx, result.as_dict(), "")
+        return
+    row = result.as_dict()
+    row["gates"] = decisions.gate_summary(result.gate_results)
+    fields = ["group", "version", "use_case", "decision", "stage", "previous_state", "approval_status", "decided_by",
+              "reason", "gates"]
+    emit(ctx, [{"field": f, "value": row[f]} for f in fields], ["field", "value"],
+         title=f"{result.decision.value} for {result.stage.value}")
+    for gate in result.gate_results:
+        click.echo(f"gate {gate.reason}")
+
+
+@click.command("approve")
+@_decision_options
+@click.pass_obj
+def approve(ctx: Context, group: str, version: int, stage: str, reason: str, approver: str | None, as_role: str | None) -> None:
+    """Approve VERSION of model package GROUP for --stage Test or Prod.
+
+    Reads the version from the registry (authoritative) and refuses, with exit 1, when a governance
+    rule says no: you registered it (separation of duties), it skips a stage, it was rejected, or
+    (for Prod, and for Test if the use case has Test gates) its recorded QA metrics fail the gates.
+    On success it writes ModelApprovalStatus=Approved, ModelLifeCycle {Stage, Approved, reason} and
+    who/why metadata in one UpdateModelPackage call.
+
+    \b
+    Example:
+      mlgov approve credit-risk 3 --stage Prod --reason "QA passed, CAB-123" --approver alice@example.com
+    """
+    _run(ctx, StageStatus.APPROVED, group, version, stage, reason, approver, as_role)
+
+
+@click.command("reject")
+@_decision_options
+@click.pass_obj
+def reject(ctx: Context, group: str, version: int, stage: str, reason: str, approver: str | None, as_role: str | None) -> None:
+    """Reject VERSION of model package GROUP for --stage Test or Prod.
+
+    Rejection is final: a rejected version is never approved or deployed again (register a new one).
+    The same rules apply as for approve, except the QA gates. Writes ModelApprovalStatus=Rejected,
+    ModelLifeCycle {Stage, Rejected, reason} and who/why metadata in one UpdateModelPackage call.
+
+    \b
+    Example:
+      mlgov reject credit-risk 3 --stage Test --reason "leaks the label" --approver alice@example.com
+    """
+    _run(ctx, StageStatus.REJECTED, group, version, stage, reason, approver, as_role)
+
+
+COMMANDS = (approve, reject)

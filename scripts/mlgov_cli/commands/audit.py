@@ -1,0 +1,249 @@
+"""Compliance officer: `status`, `list`, `history` - every answer is a Query on the table or a GSI, never a Scan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from botocore.exceptions import BotoCoreError, ClientError
+
+from mlgov_cli.context import Context
+from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_cli.output import console, emit, emit_object, progress
+from mlgov_core import queries, rules
+
+STAGES = [s.value for s in rules.STAGE_ORDER]
+STATUSES = [s.value for s in rules.StageStatus]
+LIST_COLUMNS = ("group", "version", "stage", "status", "approval", "registered_by", "approved_by", "last_modified",
+                "qa_metrics", "prod_metrics")
+HISTORY_COLUMNS = ("time", "kind", "change", "actor", "reason", "source")
+# Metadata keys a decision may leave in CustomerMetadataProperties to say why.
+REASON_KEYS = ("decision_reason", "reason", "rejection_reason", "approval_reason")
+
+
+@contextmanager
+def aws_errors(what: str):
+    try:
+        yield
+    except ClientError as error:
+        info = error.response.get("Error", {})
+        raise AwsFailure(f"{what} failed: {info.get('Code', 'error')}: {info.get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise AwsFailure(f"{what} failed: {error}") from None
+
+
+def _table(ctx: Context) -> tuple[str, Any]:
+    return ctx.names.governance_table, ctx.governance_client("dynamodb")
+
+
+def metrics_summary(values: dict[str, Any] | None) -> str:
+    return " ".join(f"{name}={_number(value)}" for name, value in sorted((values or {}).items()))
+
+
+def _number(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def list_row(state: dict[str, Any], latest: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    prod = [
+        f"{m.get('variant') or '-'}: {metrics_summary(m.get('metrics'))}"
+        for m in latest
+        if m.get("kind") == "production"
+    ]
+    return {
+        "group": state.get("model_group"),
+        "version": state.get("version"),
+        "use_case": state.get("use_case"),
+        "stage": state.get("stage"),
+        "status": state.get("status"),
+        "approval": state.get("approval_status"),
+        "registered_by": state.get("registered_by"),
+        "approved_by": state.get("approved_by"),
+        "last_modified": state.get("last_modified"),
+        "source": state.get("source"),
+        "model_package_arn": state.get("model_package_arn"),
+        "qa_metrics": metrics_summary(state.get("qa_metrics")),
+        "prod_metrics": "; ".join(prod),
+    }
+
+
+# ---------------------------------------------------------------- status
+
+
+def use_case_status(states: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stage x status counts and the latest (highest) version in each stage."""
+    matrix = {stage: {status: 0 for status in STATUSES} for stage in STAGES}
+    latest: dict[str, dict[str, Any]] = {}
+    for state in states:
+        stage, status = state.get("stage"), state.get("status")
+        if stage in matrix and status in matrix[stage]:
+            matrix[stage][status] += 1
+        current = latest.get(stage)
+        if current is None or (state.get("version") or 0) > current["version"]:
+            latest[stage] = {"group": state.get("model_group"), "version": state.get("version"), "status": status,
+                             "last_modified": state.get("last_modified")}
+    return {"versions": len(states), "matrix": matrix, "latest": latest}
+
+
+@click.command()
+@click.option("--use-case", "use_case", help="One use case (default: every use case in config).")
+@click.pass_obj
+def status(ctx: Context, use_case: str | None) -> None:
+    """Per use case: versions by stage and status, and the latest version in each stage."""
+    table, dynamodb = _table(ctx)
+    names = [use_case] if use_case else sorted(ctx.config.use_cases)
+    result: dict[str, Any] = {}
+    with progress(ctx, "querying the governance table"), aws_errors("querying the governance table"):
+        for name in names:
+            result[name] = use_case_status(queries.of_use_case(table, name, client=dynamodb))
+    if ctx.json_output:
+        emit(ctx, [{"use_case": name, **value} for name, value in result.items()], ())
+        return
+    rows = []
+    for name, value in result.items():
+        for stage in STAGES:
+            latest = value["latest"].get(stage)
+            rows.append({
+                "use_case": name,
+                "stage": stage,
+                **{s: value["matrix"][stage][s] for s in STATUSES},
+                "latest": f"v{latest['version']} ({latest['status']})" if latest else "",
+                "latest_changed": latest["last_modified"] if latest else "",
+            })
+    emit(ctx, rows, ("use_case", "stage", *STATUSES, "latest", "latest_changed"), title="Versions by stage and status")
+
+
+# ---------------------------------------------------------------- list
+
+
+@click.command("list")
+@click.option("--group", help="All versions of one model package group.")
+@click.option("--use-case", "use_case", help="All versions of one use case.")
+@click.option("--stage", type=click.Choice(STAGES), help="Versions in this stage (with --status, or every status).")
+@click.option("--status", "stage_status", type=click.Choice(STATUSES), help="Versions with this status in --stage.")
+@click.option("--metrics/--no-metrics", default=True, show_default=True,
+              help="Latest production metrics of Prod versions (one Query per Prod version listed).")
+@click.pass_obj
+def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: str | None,
+                  stage_status: str | None, metrics: bool) -> None:
+    """Versions with stage, status, approval, who registered and approved, and metrics.
+
+    Exactly one selector: --group, --use-case, or --stage [--status]; none lists every use case in config.
+    """
+    if stage_status and not stage:
+        raise CliError("--status needs --stage")
+    selectors = [s for s in (group, use_case, stage) if s]
+    if len(selectors) > 1:
+        raise CliError("choose one of --group, --use-case, --stage/--status")
+    table, dynamodb = _table(ctx)
+    lookups: list[Callable[[], list[dict[str, Any]]]]
+    if group:
+        lookups = [lambda: queries.versions_of_group(table, group, client=dynamodb)]
+        title = f"Versions of group {group}"
+    elif use_case:
+        lookups = [lambda: queries.of_use_case(table, use_case, client=dynamodb)]
+        title = f"Versions of use case {use_case}"
+    elif stage:
+        wanted = [stage_status] if stage_status else STATUSES
+        lookups = [lambda s=s: queries.in_stage_status(table, stage, s, client=dynamodb) for s in wanted]
+        title = f"Versions in {stage}" + (f" / {stage_status}" if stage_status else "")
+    else:
+        lookups = [lambda n=n: queries.of_use_case(table, n, client=dynamodb) for n in sorted(ctx.config.use_cases)]
+        title = "Versions of every use case"
+    rows = []
+    with progress(ctx, "querying the governance table"), aws_errors("querying the governance table"):
+        for lookup in lookups:
+            for state in lookup():
+                latest: list[dict[str, Any]] = []
+                if metrics and state.get("stage") == rules.Stage.PROD.value:
+                    latest = queries.latest_metrics(table, state["model_group"], state["version"], client=dynamodb)
+                rows.append(list_row(state, latest))
+    emit(ctx, rows, LIST_COLUMNS, title=f"{title} ({len(rows)})")
+
+
+# ---------------------------------------------------------------- history
+
+
+def _reason(item: dict[str, Any]) -> str | None:
+    metadata = item.get("customer_metadata") or {}
+    for key in REASON_KEYS:
+        if metadata.get(key):
+            return metadata[key]
+    return item.get("stage_description") or item.get("reason")
+
+
+def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Who, what, when, why of each history item, oldest first; registry changes say what changed."""
+    rows = []
+    previous: dict[str, Any] | None = None
+    for item in items:
+        if item.get("item_type") == "metrics":
+            label = item.get("kind") or "metrics"
+            if item.get("variant"):
+                label += f" ({item['variant']})"
+            rows.append({
+                "time": item.get("last_modified"),
+                "kind": f"{label} metrics",
+                "change": metrics_summary(item.get("metrics")),
+                "actor": item.get("reported_by"),
+                "reason": None,
+                "source": f"metrics report from {item.get('reported_from_account') or '?'} (event {item.get('event_id') or '-'})",
+            })
+            continue
+        now = f"{item.get('stage')}/{item.get('status')} {item.get('approval_status')}"
+        if previous is None:
+            change = f"registered: {now}"
+        else:
+            before = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')}"
+            change = f"{before} -> {now}" if before != now else f"{now} (metadata)"
+        decided = item.get("approval_status") in (rules.ApprovalStatus.APPROVED.value, rules.ApprovalStatus.REJECTED.value)
+        if decided and item.get("approved_by"):
+            verb = "changed_by" if change.endswith("(metadata)") else (
+                "approved_by" if item["approval_status"] == rules.ApprovalStatus.APPROVED.value else "rejected_by")
+            actor = f"{verb} {item['approved_by']}"
+        elif previous is None:
+            actor = f"registered_by {item.get('registered_by') or '?'}"
+        else:
+            actor = "unknown (not recorded by the registry)"
+        rows.append({
+            "time": item.get("last_modified"),
+            "kind": "registry change",
+            "change": change,
+            "actor": actor,
+            "reason": _reason(item),
+            "source": f"{item.get('source') or 'sagemaker'} (event {item.get('event_id') or '-'})",
+        })
+        previous = item
+    return rows
+
+
+@click.command()
+@click.argument("group")
+@click.argument("version", type=click.IntRange(min=1))
+@click.pass_obj
+def history(ctx: Context, group: str, version: int) -> None:
+    """Who changed GROUP's VERSION, what, when and why: its state and full history (one Query)."""
+    table, dynamodb = _table(ctx)
+    with aws_errors("querying the governance table"):
+        found = queries.version_state_and_history(table, group, version, client=dynamodb)
+    if found["state"] is None and not found["history"]:
+        raise CliError(f"version {version} of {group!r} is not in the governance table "
+                       f"(run `mlgov reconcile --group {group}` if the registry has it)")
+    rows = history_rows(found["history"])
+    if ctx.json_output:
+        emit_object(ctx, {"state": found["state"], "history": rows, "items": found["history"],
+                          "metrics": found["metrics"]}, "")
+        return
+    state = found["state"]
+    if state:
+        console.print(
+            f"[bold]{group} v{version}[/bold]: {state.get('stage')}/{state.get('status')} "
+            f"({state.get('approval_status')}), registered by {state.get('registered_by') or '?'}, "
+            f"approved by {state.get('approved_by') or '-'}, last change {state.get('last_modified')}"
+        )
+    emit(ctx, rows, HISTORY_COLUMNS, title=f"History of {group} v{version} ({len(rows)} changes)")
+
+
+COMMANDS = (status, list_versions, history)

@@ -1,0 +1,105 @@
+"""ML engineer / CI: `mlgov check`, the gate before merge: every deployment in config is allowed to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from mlgov_cli import decisions
+from mlgov_cli.context import Context
+from mlgov_cli.errors import CliError, RuleViolation
+from mlgov_cli.output import emit, progress
+from mlgov_config import AccountRole, UseCaseConfig
+from mlgov_core.rules import Stage
+
+
+@dataclass(frozen=True)
+class Deployment:
+    use_case: UseCaseConfig
+    where: str  # "test" or "prod/<variant>"
+    target: Stage
+    version: int
+
+    @property
+    def group(self) -> str:
+        return self.use_case.model_package_group.name
+
+
+def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
+    found = []
+    test, prod = use_case.deployments.test, use_case.deployments.prod
+    if test is not None:
+        found.append(Deployment(use_case, "test", Stage.TEST, test.version))
+    if prod is not None:
+        found.extend(Deployment(use_case, f"prod/{v.name}", Stage.PROD, v.version) for v in prod.variants)
+    return found
+
+
+def registry_client(ctx: Context, as_role: str | None, session_name: str) -> Any:
+    """Registry reads in the governance account: --as-role, else the platform's operator role."""
+    with decisions.aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
+        if as_role:
+            return ctx.client(AccountRole.GOVERNANCE, as_role, "sagemaker", session_name)
+        return ctx.governance_client("sagemaker", session_name)
+
+
+def evaluate(ctx: Context, sagemaker: Any, deployments: list[Deployment]) -> tuple[list[dict[str, Any]], list[str]]:
+    """(one row per deployment, one reason per problem prefixed with where it is)."""
+    states = decisions.read_versions(ctx, sagemaker, [(d.group, d.version) for d in deployments])
+    rows, reasons = [], []
+    for d in deployments:
+        state = states[(d.group, d.version)]
+        problems = decisions.deployment_problems(d.use_case, d.target, d.group, d.version, state)
+        results = decisions.gate_results(d.use_case, d.target, state) if state else []
+        rows.append({
+            "use_case": d.use_case.name, "deployment": d.where, "group": d.group, "version": d.version,
+            "target": d.target.value, "registry_state": state.summary() if state else "missing",
+            "gates": decisions.gate_summary(results) if state else "-", "ok": not problems, "problems": problems,
+        })
+        reasons.extend(f"{d.use_case.name}: deployments.{d.where.replace('/', '.')}: {p}" for p in problems)
+    return rows, reasons
+
+
+@click.command("check")
+@click.option("--use-case", "use_case_names", multiple=True, metavar="NAME",
+              help="Check only this use case (repeatable); default: every use case in config.")
+@click.option("--as-role", "as_role", metavar="ROLE",
+              help="Governance-account role for the registry reads (default: the platform's terraform_role_name).")
+@click.pass_obj
+def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) -> None:
+    """CI gate: every version in `deployments` may run where config puts it.
+
+    For deployments.test.version and each deployments.prod.variants[].version: the version exists in
+    the registry, is approved for that stage (or beyond) and not rejected, and its recorded QA metrics
+    pass the use case's gates for that stage. Exit 0 when all pass; exit 1 with one line per reason.
+    """
+    config = ctx.config
+    unknown = sorted(set(use_case_names) - set(config.use_cases))
+    if unknown:
+        raise CliError(f"unknown use case(s) {unknown}; config has {sorted(config.use_cases)}")
+    selected = [config.use_cases[n] for n in (sorted(set(use_case_names)) or sorted(config.use_cases))]
+    deployments = [d for uc in selected for d in deployments_of(uc)]
+    rows: list[dict[str, Any]] = []
+    reasons: list[str] = []
+    if deployments:
+        with progress(ctx, f"checking {len(deployments)} deployment(s) against the registry"):
+            sagemaker = registry_client(ctx, as_role, "mlgov-check")
+            rows, reasons = evaluate(ctx, sagemaker, deployments)
+    if ctx.json_output:
+        import json
+
+        click.echo(json.dumps({"ok": not reasons, "deployments": rows, "reasons": reasons}, indent=2, sort_keys=True, default=str))
+    elif rows:
+        emit(ctx, [{**r, "result": "ok" if r["ok"] else "FAIL"} for r in rows],
+             ["use_case", "deployment", "version", "target", "registry_state", "gates", "result"], title="mlgov check")
+    else:
+        click.echo("no deployments in config: nothing to check")
+    if reasons:
+        raise RuleViolation(f"check failed: {len(reasons)} problem(s)\n" + "\n".join(reasons))
+    if not ctx.json_output and rows:
+        click.echo(f"check passed: {len(rows)} deployment(s) approved for their stage with passing gates")
+
+
+COMMANDS = (check,)

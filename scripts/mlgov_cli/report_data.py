@@ -1,0 +1,287 @@
+"""The governance report's model, gathered from the governance table with Queries only.
+
+- versions of a use case ..... Query GSI ``by_use_case`` (plus ``by_group`` on the use case's group,
+                               which also finds versions recorded before the config claimed the group)
+- one version's details ...... Query its partition (state, history, latest metrics), in parallel
+Never a Scan: the cost grows with the versions reported, not with the table.
+
+The model is plain JSON-able data (``--json`` prints it); the templates only lay it out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer
+
+from mlgov_config import MlgovConfig, UseCaseConfig
+from mlgov_core import gates, keys, rules
+
+_deserializer = TypeDeserializer()
+STAGES = [s.value for s in rules.STAGE_ORDER]
+STATUSES = [s.value for s in rules.StageStatus]
+DECISIONS = {rules.StageStatus.APPROVED.value, rules.StageStatus.REJECTED.value}
+QUERY_WORKERS = 8
+# Metadata keys `mlgov approve` / `mlgov reject` write (mlgov_cli.decisions).
+DECIDER_KEYS = {"approved": "approved_by", "rejected": "rejected_by"}
+DECISION_REASON_KEY = "decision_reason"
+
+
+def plain(value: Any) -> Any:
+    """DynamoDB values as JSON values: Decimal -> int/float, sets -> sorted lists."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v) for v in value)
+    return value
+
+
+def _item(raw: dict[str, Any]) -> dict[str, Any]:
+    return plain({k: _deserializer.deserialize(v) for k, v in raw.items()})
+
+
+class TableReader:
+    """Paginated Queries on the governance table through a low-level DynamoDB client."""
+
+    def __init__(self, client: Any, table: str) -> None:
+        self.client = client
+        self.table = table
+
+    def _query(self, **params: Any) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for page in self.client.get_paginator("query").paginate(TableName=self.table, **params):
+            items += [_item(raw) for raw in page.get("Items", [])]
+        return items
+
+    def states_by(self, index: keys.Index, value: str) -> list[dict[str, Any]]:
+        return self._query(IndexName=index.name, KeyConditionExpression="#k = :v",
+                           ExpressionAttributeNames={"#k": index.partition_key},
+                           ExpressionAttributeValues={":v": {"S": value}})
+
+    def version_partition(self, group: str, version: int) -> list[dict[str, Any]]:
+        return self._query(KeyConditionExpression="pk = :pk",
+                           ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}})
+
+
+def _number_map(value: Any) -> dict[str, float]:
+    return {k: float(v) for k, v in (value or {}).items() if isinstance(v, (int, float))}
+
+
+def _action(item: dict[str, Any], previous: dict[str, Any] | None) -> str:
+    status = item.get("status")
+    if status in DECISIONS:
+        return "approved" if status == rules.StageStatus.APPROVED.value else "rejected"
+    if previous is None:
+        return "registered"
+    return "pending"
+
+
+def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: UseCaseConfig | None) -> dict[str, Any]:
+    """One version: state, history (oldest first), latest QA and production metrics, gate results."""
+    state = next((i for i in partition if i.get("sk") == keys.STATE_SORT_KEY), state)
+    history_items = sorted((i for i in partition if i.get("item_type") == "history"),
+                           key=lambda i: (i.get("last_modified", ""), i.get("sk", "")))
+    latest = [i for i in partition if i.get("item_type") == "metrics_latest"]
+    qa_item = next((i for i in latest if i.get("kind") == "qa"), None)
+    production = sorted(({"variant": i.get("variant", ""), "metrics": _number_map(i.get("metrics")),
+                          "reported_at": i.get("reported_at"), "reported_by": i.get("reported_by"),
+                          "window_start": i.get("window_start"), "window_end": i.get("window_end")}
+                         for i in latest if i.get("kind") == "production"), key=lambda p: p["variant"])
+    if qa_item is not None:
+        qa = {"metrics": _number_map(qa_item.get("metrics")), "reported_at": qa_item.get("reported_at"),
+              "reported_by": qa_item.get("reported_by"), "source": "table"}
+    elif state.get("qa_metrics"):
+        metadata = state.get("customer_metadata") or {}
+        qa = {"metrics": _number_map(state.get("qa_metrics")), "reported_at": metadata.get("qa:reported_at"),
+              "reported_by": metadata.get("qa:reported_by"), "source": "registry"}
+    else:
+        qa = None
+
+    history = []
+    previous = None
+    for item in history_items:
+        action = _action(item, previous)
+        metadata = item.get("customer_metadata") or {}
+        if action in ("approved", "rejected"):
+            # `mlgov approve/reject` names the decider in metadata; the registry's LastModifiedBy is the fallback.
+            actor = metadata.get(DECIDER_KEYS[action]) or item.get("approved_by")
+            reason = item.get("reason") or item.get("stage_description") or metadata.get(DECISION_REASON_KEY)
+        else:
+            actor = item.get("registered_by")
+            reason = item.get("reason") or item.get("stage_description")
+        history.append({
+            "at": item.get("last_modified"), "action": action, "stage": item.get("stage"), "status": item.get("status"),
+            "approval_status": item.get("approval_status"), "by": actor, "reason": reason, "source": item.get("source"),
+        })
+        previous = item
+
+    gate_results = []
+    if uc is not None:
+        recorded = qa["metrics"] if qa else {}
+        for stage, configured in (("Test", uc.gates.test), ("Prod", uc.gates.prod)):
+            for result in gates.evaluate_all(configured, recorded):
+                gate_results.append({"stage": stage, "gate": str(result.gate), "metric": result.gate.metric,
+                                     "op": result.gate.op, "threshold": result.gate.threshold,
+                                     "value": result.value, "passed": result.passed, "reason": result.reason})
+    prod_gates = [g for g in gate_results if g["stage"] == "Prod"]
+    return {
+        "group": state.get("model_group") or state.get("version_id", "#").split("#")[0],
+        "version": int(state.get("version", 0)),
+        "version_id": state.get("version_id"),
+        "stage": state.get("stage"),
+        "status": state.get("status"),
+        "approval_status": state.get("approval_status"),
+        "source": state.get("source"),
+        "model_package_arn": state.get("model_package_arn"),
+        "description": state.get("description"),
+        "stage_description": state.get("stage_description"),
+        "registered_by": state.get("registered_by"),
+        "approved_by": state.get("approved_by"),
+        "created_at": state.get("created_at"),
+        "last_modified": state.get("last_modified"),
+        "training_metrics": _number_map(state.get("metrics")),
+        "qa": qa,
+        "production": production,
+        "gates": gate_results,
+        "prod_gates_pass": (all(g["passed"] for g in prod_gates) if prod_gates else None),
+        "gates_pass": (all(g["passed"] for g in gate_results) if gate_results else None),
+        "history": history,
+    }
+
+
+def _matrix(versions: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    counts = Counter((v["stage"], v["status"]) for v in versions)
+    rows = {stage: {status: counts.get((stage, status), 0) for status in STATUSES} for stage in STAGES}
+    for (stage, status), n in counts.items():  # values outside the enums still show up
+        rows.setdefault(stage, {s: 0 for s in STATUSES}).setdefault(status, 0)
+        rows[stage][status] = n
+    return {"stages": list(rows), "statuses": STATUSES, "counts": rows,
+            "row_totals": {stage: sum(row.values()) for stage, row in rows.items()},
+            "column_totals": {status: sum(row.get(status, 0) for row in rows.values()) for status in STATUSES},
+            "total": sum(counts.values())}
+
+
+def _deployments(uc: UseCaseConfig) -> dict[str, Any]:
+    d = uc.deployments
+    return {
+        "test": {"version": d.test.version} if d.test else None,
+        "prod": [{"variant": v.name, "version": v.version, "weight": v.weight} for v in d.prod.variants] if d.prod else [],
+    }
+
+
+def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | None = None,
+                 now: datetime | None = None, workers: int = QUERY_WORKERS,
+                 progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """The report model for every configured use case (or one), plus versions no use case claims."""
+    now = now or datetime.now(timezone.utc)
+    selected = [config.use_cases[use_case]] if use_case else sorted(config.use_cases.values(), key=lambda u: u.name)
+    by_group = {uc.model_package_group.name: uc for uc in config.use_cases.values()}
+
+    # 1. the versions (state items) of each use case: two index Queries per use case
+    states: dict[str, tuple[str, dict[str, Any]]] = {}  # version_id -> (use case name, state)
+    for uc in selected:
+        for item in reader.states_by(keys.BY_USE_CASE, uc.name) + reader.states_by(keys.BY_GROUP, uc.model_package_group.name):
+            states[item["version_id"]] = (uc.name, item)
+    if use_case is None:
+        for item in reader.states_by(keys.BY_USE_CASE, rules.UNASSIGNED_USE_CASE):
+            owner = by_group.get(item.get("model_group", ""))
+            states.setdefault(item["version_id"], (owner.name if owner else rules.UNASSIGNED_USE_CASE, item))
+
+    # 2. each version's partition: history and latest metrics
+    ordered = sorted(states.items())
+    done = 0
+    lock = threading.Lock()
+
+    def fetch(entry: tuple[str, tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
+        nonlocal done
+        _, (uc_name, state) = entry
+        partition = reader.version_partition(state["model_group"], int(state["version"]))
+        result = version_report(state, partition, config.use_cases.get(uc_name))
+        with lock:
+            done += 1
+            if progress:
+                progress(done, len(ordered))
+        return uc_name, result
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        fetched = list(pool.map(fetch, ordered))
+
+    versions_by_uc: dict[str, list[dict[str, Any]]] = {}
+    for uc_name, version in fetched:
+        versions_by_uc.setdefault(uc_name, []).append(version)
+
+    use_cases = []
+    names = [uc.name for uc in selected] + ([rules.UNASSIGNED_USE_CASE] if rules.UNASSIGNED_USE_CASE in versions_by_uc else [])
+    for name in names:
+        uc = config.use_cases.get(name)
+        versions = sorted(versions_by_uc.get(name, []), key=lambda v: (v["group"], v["version"]))
+        use_cases.append({
+            "name": name,
+            "configured": uc is not None,
+            "description": uc.description if uc else "versions of groups no use case config claims",
+            "group": uc.model_package_group.name if uc else None,
+            "groups": sorted({v["group"] for v in versions} | ({uc.model_package_group.name} if uc else set())),
+            "owners": uc.owners.model_dump() if uc else {},
+            "risk_tier": uc.risk_tier.value if uc else None,
+            "gates": {"test": list(uc.gates.test), "prod": list(uc.gates.prod)} if uc else {"test": [], "prod": []},
+            "deployments": _deployments(uc) if uc else {"test": None, "prod": []},
+            "versions": versions,
+            "matrix": _matrix(versions),
+            "owners_of_versions": sorted({v["registered_by"] for v in versions if v.get("registered_by")}),
+        })
+
+    all_versions = [v for u in use_cases for v in u["versions"]]
+    pending = []
+    for u in use_cases:
+        for v in u["versions"]:
+            if v["status"] == rules.StageStatus.PENDING.value:
+                waiting = None
+                if v.get("last_modified"):
+                    try:
+                        since = datetime.fromisoformat(v["last_modified"].replace("Z", "+00:00"))
+                        waiting = round((now - since).total_seconds() / 86400, 1)
+                    except ValueError:
+                        pass
+                pending.append({"use_case": u["name"], "group": v["group"], "version": v["version"],
+                                "stage": v["stage"], "registered_by": v.get("registered_by"),
+                                "since": v.get("last_modified"), "waiting_days": waiting,
+                                "prod_gates_pass": v["prod_gates_pass"]})
+    pending.sort(key=lambda p: (p["since"] or "", p["use_case"], p["version"]))
+
+    timeline = sorted(
+        ({"use_case": u["name"], "group": v["group"], "version": v["version"], **h}
+         for u in use_cases for v in u["versions"] for h in v["history"] if h["action"] in ("approved", "rejected")),
+        key=lambda t: (t["at"] or "", t["use_case"], t["version"]))
+
+    gate_counts = Counter("none" if v["gates_pass"] is None else ("pass" if v["gates_pass"] else "fail") for v in all_versions)
+    return {
+        "generated_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "table": reader.table,
+        "filter": {"use_case": use_case},
+        "summary": {
+            "use_cases": len(use_cases),
+            "versions": len(all_versions),
+            "pending": len(pending),
+            "approved_decisions": sum(1 for t in timeline if t["action"] == "approved"),
+            "rejected_decisions": sum(1 for t in timeline if t["action"] == "rejected"),
+            "versions_with_qa": sum(1 for v in all_versions if v["qa"]),
+            "versions_with_production_metrics": sum(1 for v in all_versions if v["production"]),
+            "gates_pass": gate_counts.get("pass", 0),
+            "gates_fail": gate_counts.get("fail", 0),
+            "gates_none": gate_counts.get("none", 0),
+        },
+        "matrix": _matrix(all_versions),
+        "use_cases": use_cases,
+        "pending": pending,
+        "timeline": timeline,
+    }
