@@ -69,6 +69,7 @@ demo: synth terraformrc ## the main job end to end on the local sandbox (no AWS 
 .PHONY: bench
 bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/aws_calls_per_event.py
+	$(PY) bench/inference_overhead.py
 	$(PY) bench/synth_time.py
 	$(PY) bench/demo_time.py
 

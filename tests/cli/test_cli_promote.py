@@ -20,6 +20,7 @@ def test_help(apv: ApvEnv) -> None:
 
 
 def test_promote_to_test_keeps_comments_and_prints_diff(apv: ApvEnv) -> None:
+    apv.register()  # config deploys version 1: promote version 2
     version = apv.register(qa=GOOD_QA)
     apv.approve_to(version, "Test")
     before = apv.use_case_file.read_text()
@@ -76,6 +77,7 @@ def test_weights_not_summing_refused_without_rebalance(apv: ApvEnv) -> None:
 
 
 def test_dry_run_writes_nothing(apv: ApvEnv) -> None:
+    apv.register()  # config deploys version 1: promote version 2
     version = apv.register(qa=GOOD_QA)
     apv.approve_to(version, "Test")
     before = apv.use_case_file.read_text()
