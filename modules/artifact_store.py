@@ -66,7 +66,9 @@ class ArtifactStoreRef:
     def grant_write(self, sid_prefix: str) -> list[Statement]:
         read = self.grant_read(sid_prefix)
         return [s for s in read if not s.sid.endswith(("DecryptArtifacts", "PullImages"))] + [
-            Statement(sid=f"{sid_prefix}WriteArtifacts", actions=("s3:PutObject",),
+            # DeleteObject lets a failed registration remove its uploads; in the versioned bucket that
+            # only adds a delete marker (no DeleteObjectVersion: history stays).
+            Statement(sid=f"{sid_prefix}WriteArtifacts", actions=("s3:DeleteObject", "s3:PutObject"),
                       resources=(f"{self.bucket_arn}/{ARTIFACT_PREFIX}*",)),
             self._key(f"{sid_prefix}EncryptArtifacts", KEY_USE_ACTIONS),
             Statement(sid=f"{sid_prefix}PushImages", actions=ECR_PUSH_ACTIONS, resources=(self.repository_arn,)),
@@ -143,7 +145,7 @@ class ArtifactStore(Construct):
             # Encryption needs no condition here: default encryption applies the artifact key and the
             # bucket policy denies any other key, whoever the writer is.
             statements.append(Statement(
-                sid="WritersPut", actions=("s3:PutObject",), resources=(f"{arn}/{ARTIFACT_PREFIX}*",),
+                sid="WritersPut", actions=("s3:DeleteObject", "s3:PutObject"), resources=(f"{arn}/{ARTIFACT_PREFIX}*",),
                 principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)},
             ))
         return statements

@@ -14,8 +14,8 @@ from constructs import Construct
 
 from modules.policy import Statement, account_root, document
 
-METRICS_SOURCE = "mlgov.metrics"
-METRICS_DETAIL_TYPE = "Model Metrics Reported"
+from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
+from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 
 @dataclass(frozen=True)

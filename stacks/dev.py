@@ -13,7 +13,9 @@ from modules.policy import Statement
 from modules.secure_bucket import SecureBucket, SecureBucketProps
 from stacks.account_stack import AccountStack
 
-REGISTER_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup")
+# ListModelPackages: `mlgov register` refuses to register the same MLflow run twice.
+REGISTER_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:ListModelPackages")
 LEAD_READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
 # Deleting would erase audit evidence; the group policy belongs to the governance account.
 FORBIDDEN_ACTIONS = (

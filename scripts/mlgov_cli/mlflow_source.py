@@ -7,6 +7,7 @@ tracking server's ARN, which the ``sagemaker-mlflow`` plugin turns into signed r
 
 from __future__ import annotations
 
+import gzip
 import io
 import math
 import os
@@ -165,8 +166,6 @@ def package_model(model_dir: Path) -> bytes:
                 else:
                     tar.addfile(info)
         raw.seek(0)
-        import gzip
-
         with gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as gz:
             gz.write(raw.read())
     return buffer.getvalue()

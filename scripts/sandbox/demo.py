@@ -1,12 +1,13 @@
-"""`make demo`: the foundation story end to end on the local sandbox, no AWS account needed.
+"""`make demo`: the governance lifecycle end to end on the local sandbox, no AWS account needed.
 
 1. start the patched moto server on a free port (four emulated accounts, told apart by AssumeRole);
-2. terraform init/plan/apply of the committed governance and dev stacks, then a re-plan that must be clean;
-3. as the data scientist in dev: upload an artifact to the governance artifact store (SSE-KMS) and
-   register a version into the shared group by its ARN;
-4. SageMaker's state-change event reaches the Terraform-created rule and Lambda, which the sandbox
-   runs from its deployed zip; print the governance table's state and history for the version;
-5. stop the server.
+2. terraform init/plan/apply of the committed governance and dev stacks, each followed by a re-plan
+   that must show no changes;
+3. the seed's steps with the `mlgov` CLI (sandbox/lifecycle.py): onboard, train and register from
+   MLflow, approve for Test (and a refused self-approval), apply test, QA through the test API,
+   approve for Prod on the QA gates, apply prod, A/B traffic with production metrics per variant,
+   the promotion diff, status/list/history/reconcile and the governance report;
+4. print the governance table's rows for the version and the DLQ depths; stop the server.
 """
 
 from __future__ import annotations
@@ -24,14 +25,13 @@ from mlgov_config import AccountRole, MlgovConfig, load_config
 from mlgov_core import keys
 from modules.naming import Names
 from sandbox.accounts import AccountSession, assume
+from sandbox.lifecycle import LifecycleResult, run_lifecycle
 from sandbox.process import SandboxProcess
-from sandbox.serving import ApiAnswer, call_predict, rest_api_id, report_qa_metrics
 from sandbox.stacks import ApplyResult, apply_stack, replan_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The registry path first (seed steps 1-5); test and prod deploy a registered version afterwards.
 REGISTRY_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
-SERVING_STACKS = (AccountRole.TEST, AccountRole.PROD)
 
 
 @dataclass
@@ -42,37 +42,11 @@ class DemoResult:
     items: list[dict] = field(default_factory=list)
     invocations: list[dict] = field(default_factory=list)
     dead_letters: int = 0
-    predict: ApiAnswer | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def register_candidate(scientist: AccountSession, names: Names, group: str) -> str:
-    """What `mlgov register` will do from an MLflow run (CLI issue); here with a fixed example run."""
-    s3 = scientist.client("s3")
-    key = f"models/{group}/example-run-0001/model.tar.gz"
-    # No key header: the bucket's default encryption applies the artifact key (SSE-KMS), and the bucket
-    # policy refuses any other key. An alias would not do: aliases do not resolve across accounts.
-    s3.put_object(Bucket=names.artifact_bucket, Key=key, Body=b"example model artifact")
-    response = scientist.client("sagemaker").create_model_package(
-        ModelPackageGroupName=names.group_arn(group),
-        ModelPackageDescription="example candidate registered by the sandbox demo",
-        ModelApprovalStatus="PendingManualApproval",
-        ModelLifeCycle={"Stage": "Dev", "StageStatus": "Pending", "StageDescription": "candidate from experiment"},
-        CustomerMetadataProperties={
-            "registered_by": "data-scientist@example.com", "mlflow_run_id": "example-run-0001",
-            "metric:auc": "0.81", "metric:accuracy": "0.77",
-        },
-        InferenceSpecification={
-            "Containers": [{"Image": f"{names.governance_account}.dkr.ecr.{names.region}.amazonaws.com/{names.model_repository}:example",
-                            "ModelDataUrl": f"s3://{names.artifact_bucket}/{key}"}],
-            "SupportedContentTypes": ["application/json"], "SupportedResponseMIMETypes": ["application/json"],
-        },
-    )
-    return response["ModelPackageArn"]
 
 
 def queue_depth(governance: AccountSession, queue_name: str) -> int:
@@ -142,52 +116,17 @@ def version_items(governance: AccountSession, table_name: str, group: str, versi
     return [item for page in pages for item in page["Items"]]
 
 
-def run_story(deployed: Deployed) -> DemoResult:
-    """Seed steps 3-5: register from dev, the event reaches the table through the deployed Lambda."""
-    config, names, result = deployed.config, deployed.names, deployed.result
-    group = next(iter(config.use_cases.values())).model_package_group.name
-    scientist = deployed.session(AccountRole.DEV, f"{config.platform.name_prefix}-data-scientist", "data-scientist")
-    result.model_package_arn = register_candidate(scientist, names, group)
-    _say(f"dev: data scientist registered {result.model_package_arn}")
-    deployed.sandbox.drain()
-    result.invocations = deployed.sandbox.invocations()
-    governance = deployed.governance()
-    version = int(result.model_package_arn.rsplit("/", 1)[1])
-    result.items = version_items(governance, names.governance_table, group, version)
-    result.dead_letters = queue_depth(governance, deployed.dead_letter_queue())
-    return result
-
-
-def run_serving_story(deployed: Deployed) -> DemoResult:
-    """Seed steps 6-7: deploy the registered version to test and prod, call the test API, report QA."""
-    config, names, result = deployed.config, deployed.names, deployed.result
-    prefix = config.platform.name_prefix
-    use_case = next(iter(config.use_cases.values()))
-    for role in SERVING_STACKS:
-        deployed.apply(role)
-    qa = deployed.session(AccountRole.TEST, f"{prefix}-metrics-publisher", "qa-run")
-    api_id = rest_api_id(qa, f"{names.endpoint(use_case.name, AccountRole.TEST.value)}-inference")
-    result.predict = call_predict(qa, api_id, {"instances": [[42000, 0.31, 7]]})
-    _say(f"test: signed POST /predict -> {result.predict.status} {json.dumps(result.predict.body)[:200]}")
-    version = int(result.model_package_arn.rsplit("/", 1)[1])
-    report_qa_metrics(qa, names.metrics_bus_arn(), use_case.model_package_group.name, version,
-                      {"auc": 0.79, "p95_latency_ms": 120})
-    _say("test: QA metrics reported to the governance metrics bus")
-    deployed.sandbox.drain()
-    result.invocations = deployed.sandbox.invocations()
-    governance = deployed.governance()
-    result.items = version_items(governance, names.governance_table, use_case.model_package_group.name, version)
-    result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in ("registry-sync", "metrics-ingest"))
-    return result
-
-
-def run_demo(config: MlgovConfig, work_root: Path) -> DemoResult:
+def run_demo(config: MlgovConfig, work_root: Path, config_dir: Path) -> tuple[DemoResult, LifecycleResult]:
     started = time.monotonic()
     with deployed_sandbox(config, work_root) as deployed:
-        run_story(deployed)
-        result = run_serving_story(deployed)
+        lifecycle = run_lifecycle(deployed, config_dir)
+        result = deployed.result
+        governance = deployed.governance()
+        result.items = version_items(governance, deployed.names.governance_table, "credit-risk", lifecycle.version)
+        result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in ("registry-sync", "metrics-ingest"))
+        result.invocations = deployed.sandbox.invocations()
     result.seconds["total"] = time.monotonic() - started
-    return result
+    return result, lifecycle
 
 
 def _plain(item: dict) -> dict:
@@ -198,8 +137,8 @@ def _plain(item: dict) -> dict:
 
 
 def print_report(result: DemoResult) -> None:
-    _say("\nregistry-sync Lambda invocations (run locally from the deployed zip):")
-    for inv in result.invocations:
+    _say("\nLambda invocations (run locally from the deployed zips), last 10:")
+    for inv in result.invocations[-10:]:
         outcome = inv.get("payload") or inv.get("error")
         _say(f"  {inv.get('function_arn')}: {inv.get('status')} {json.dumps(outcome, default=str)[:160]}")
     _say("\ngovernance table, this version:")
@@ -220,10 +159,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "config")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / ".sandbox")
     args = parser.parse_args(argv)
-    result = run_demo(load_config(args.config), args.work)
+    result, lifecycle = run_demo(load_config(args.config), args.work, args.config)
     print_report(result)
     ok = (bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
-          and result.predict is not None and result.predict.status == 200)
+          and lifecycle.report_html is not None and lifecycle.report_html.exists())
+    _say(f"\nA/B production metrics per variant: {lifecycle.ab_metrics}")
+    _say(f"governance report: {lifecycle.report_html}")
     _say("\ndemo: OK, the server is stopped" if ok else "\ndemo: FAILED (see above)")
     return 0 if ok else 1
 

@@ -1,27 +1,40 @@
 """Run a Lambda function deployed to the moto sandbox locally, without Docker.
 
-`run(fn, event)` executes one invocation synchronously: the function's zip (as stored by moto) is
-extracted once per code hash, and the handler runs in a subprocess of this Python interpreter with
-the function's environment variables, the sandbox endpoint and credentials of the function's account
-(obtained by sts:AssumeRole of its execution role inside moto). The event goes in on stdin; the
-result or error comes back as JSON in a file (stdout/stderr are the function's logs).
+`run(fn, event)` executes one invocation synchronously in a warm execution environment: a long-lived
+worker subprocess of this Python interpreter (`lambda_worker.py`) per function ARN + code hash +
+configuration (environment variables, role, handler, memory), started on the first invocation (cold
+start: interpreter + handler import) and reused by the following ones (warm: module-level state such as
+cached boto3 clients survives, as on Lambda). Workers run with the function's environment variables, the
+sandbox endpoint and credentials of the function's account (sts:AssumeRole of its execution role inside
+moto, renewed by recycling workers after WORKER_MAX_AGE_SECONDS). Requests and results travel as JSON
+lines on dedicated pipes; the function's stdout/stderr are its logs, captured per invocation.
+A worker serves one invocation at a time; up to MAX_WORKERS_PER_FUNCTION run concurrently per function,
+further invocations wait for one to be free. A timeout kills the worker (the next call is cold), a
+crashed worker is replaced, and `shutdown()` (also at interpreter exit) stops them all.
 
 `submit(...)` queues an asynchronous invocation (EventBridge target, Invoke with InvocationType=Event)
 handled by one background worker in order: function errors are retried per the function's event
 invoke config (MaximumRetryAttempts, default 2; retries are immediate, AWS waits 1-2 minutes), then
 the event goes to the on-failure destination or, failing that, the function's DeadLetterConfig.
-`drain()` waits for the queue to empty; `invocations()` returns the log of every attempt.
+`drain()` waits for the queue to empty; `invocations()` returns the log of every attempt (with `cold`
+and `duration_ms`).
 """
 
 from __future__ import annotations
 
+import atexit
 import base64
+import contextlib
+import hashlib
 import io
 import itertools
 import json
 import logging
 import os
 import queue
+import selectors
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,53 +48,32 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_config: dict[str, Any] = {"endpoint_url": os.environ.get("MLGOV_SANDBOX_ENDPOINT", ""), "state_dir": None}
+_config: dict[str, Any] = {
+    "endpoint_url": os.environ.get("MLGOV_SANDBOX_ENDPOINT", ""),
+    "state_dir": None,
+    "warm": os.environ.get("MLGOV_SANDBOX_LAMBDA_WARM", "1") != "0",  # 0: every invocation starts cold
+}
 _queue: queue.Queue[dict[str, Any]] = queue.Queue()
 _log: list[dict[str, Any]] = []
 _log_lock = threading.Lock()
 _worker: threading.Thread | None = None
 _seq = itertools.count(1)
-START_GRACE_SECONDS = 5  # interpreter start-up and imports, on top of the configured timeout
+INIT_TIMEOUT_SECONDS = 10  # cold start: interpreter start-up and handler import (Lambda's init limit is 10 s)
+WARM_GRACE_SECONDS = 1.0  # pipe round trip, on top of the configured timeout
+MAX_WORKERS_PER_FUNCTION = 4  # concurrent invocations of one function; more wait for a free worker
+MAX_WORKERS = 16  # in all; beyond it the least recently used idle workers are stopped
+WORKER_IDLE_SECONDS = 600  # idle workers are stopped after this (checked whenever a worker is taken)
+WORKER_MAX_AGE_SECONDS = 1800  # recycle before the role credentials (1 h) expire
 
-_BOOTSTRAP = r"""
-import importlib, json, sys, time, traceback
-code_dir, handler, result_path, timeout_s, arn, memory, request_id, group, stream = sys.argv[1:10]
-sys.path.insert(0, code_dir)
-deadline = time.time() + float(timeout_s)
-
-class Context:
-    function_name = arn.split(":")[6]
-    function_version = "$LATEST"
-    invoked_function_arn = arn
-    memory_limit_in_mb = int(memory)
-    aws_request_id = request_id
-    log_group_name = group
-    log_stream_name = stream
-    identity = None
-    client_context = None
-    @staticmethod
-    def get_remaining_time_in_millis():
-        return max(0, int((deadline - time.time()) * 1000))
-
-try:
-    module_name, func_name = handler.rsplit(".", 1)
-    func = getattr(importlib.import_module(module_name), func_name)
-    result = {"ok": True, "payload": func(json.load(sys.stdin), Context())}
-    json.dumps(result)
-except Exception as exc:
-    result = {"ok": False, "error": {"errorType": type(exc).__name__, "errorMessage": str(exc),
-                                     "stackTrace": traceback.format_exc().splitlines()}}
-with open(result_path, "w") as fh:
-    json.dump(result, fh, default=str)
-"""
-
-
-def configure(endpoint_url: str | None = None, state_dir: str | None = None) -> None:
-    """Set the sandbox URL the functions talk to and where extracted code is kept."""
-    if endpoint_url:
+def configure(endpoint_url: str | None = None, state_dir: str | None = None, warm: bool | None = None) -> None:
+    """Set the sandbox URL the functions talk to, where extracted code is kept, whether workers stay warm."""
+    if endpoint_url and endpoint_url != _config["endpoint_url"]:
         _config["endpoint_url"] = endpoint_url
+        shutdown()  # workers hold the old endpoint in their environment
     if state_dir:
         _config["state_dir"] = state_dir
+    if warm is not None:
+        _config["warm"] = warm
 
 
 @dataclass
@@ -92,6 +84,9 @@ class Result:
     logs: str = ""
     duration_ms: int = 0
     request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    cold: bool = True  # a new worker was started (and the handler imported) for this invocation
+    init_ms: int | None = None  # cold start: time to import the handler module
+    worker_pid: int | None = None
 
 
 def get_function(function_arn: str) -> Any:
@@ -130,10 +125,10 @@ def _credentials(fn: Any) -> dict[str, str]:
     }
 
 
-def _environment(fn: Any, code_dir: str, stream: str) -> dict[str, str]:
+def _environment(fn: Any, code_dir: str) -> dict[str, str]:
+    """The function's process environment, without credentials and log stream (added per worker)."""
     env = {k: os.environ[k] for k in ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR") if k in os.environ}
     env.update({k: str(v) for k, v in (fn.environment_vars or {}).items()})
-    env.update(_credentials(fn))
     env.update(
         {
             "AWS_ENDPOINT_URL": _config["endpoint_url"],
@@ -145,7 +140,6 @@ def _environment(fn: Any, code_dir: str, stream: str) -> dict[str, str]:
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(fn.memory_size),
             "AWS_LAMBDA_LOG_GROUP_NAME": fn.logs_group_name,
-            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{fn.run_time}",
             "LAMBDA_TASK_ROOT": code_dir,
             "_HANDLER": fn.handler or "",
@@ -158,41 +152,287 @@ def _environment(fn: Any, code_dir: str, stream: str) -> dict[str, str]:
     return env
 
 
+def _pool_key(fn: Any, env: dict[str, str]) -> str:
+    """Workers are reused only for the same function, code and configuration (environment, role, handler)."""
+    material = json.dumps({"env": env, "role": fn.role, "handler": fn.handler, "memory": fn.memory_size}, sort_keys=True)
+    return f"{fn.function_arn}|{fn.code_digest}|{hashlib.sha256(material.encode()).hexdigest()[:16]}"
+
+
 def run(fn: Any, event: Any) -> Result:
-    """Invoke fn (a moto LambdaFunction) once with event, synchronously."""
+    """Invoke fn (a moto LambdaFunction) once with event, synchronously, in a warm worker if one is idle."""
     if not _config["endpoint_url"]:
         raise RuntimeError("lambda_runner.configure(endpoint_url=...) was not called")
     request_id = str(uuid.uuid4())
     code_dir = _code_dir(fn)
-    stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
-    with tempfile.TemporaryDirectory() as tmp:
-        result_path = os.path.join(tmp, "result.json")
-        args = [sys.executable, "-c", _BOOTSTRAP, code_dir, fn.handler, result_path, str(fn.timeout),
-                fn.function_arn, str(fn.memory_size), request_id, fn.logs_group_name, stream]  # fmt: skip
-        started = time.monotonic()
+    env = _environment(fn, code_dir)
+    key = _pool_key(fn, env)
+    for attempt in (1, 2):
         try:
-            proc = subprocess.run(
-                args, input=json.dumps(event), capture_output=True, text=True, cwd=code_dir,
-                env=_environment(fn, code_dir, stream), timeout=fn.timeout + START_GRACE_SECONDS,
-            )  # fmt: skip
-            logs = proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            out = (exc.stdout or b"") + (exc.stderr or b"")
-            logs = out.decode(errors="replace") if isinstance(out, bytes) else out
-            error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {fn.timeout} seconds"}
-            return Result(False, error=error, logs=logs, duration_ms=_ms(started), request_id=request_id)
-        duration = _ms(started)
-        if not os.path.exists(result_path):
-            error = {"errorType": "Runtime.ExitError", "errorMessage": f"exit status {proc.returncode}"}
-            return Result(False, error=error, logs=logs, duration_ms=duration, request_id=request_id)
-        with open(result_path) as fh:
-            outcome = json.load(fh)
-    return Result(outcome["ok"], outcome.get("payload"), outcome.get("error"), logs, duration, request_id)
+            worker = _acquire(fn, key, code_dir, env)
+        except _Throttled:
+            error = {"errorType": "TooManyRequestsException",
+                     "errorMessage": f"sandbox: {MAX_WORKERS_PER_FUNCTION} invocations of the function are already running"}
+            return Result(False, error=error, request_id=request_id)  # fmt: skip
+        try:
+            return worker.invoke(event, fn.timeout, request_id)
+        except _Lost as lost:  # a warm worker had died while idle: the handler did not run, try a fresh one
+            if attempt == 2:
+                return lost.result
+        finally:
+            _release(worker)
+    raise AssertionError("unreachable")
 
 
 def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
+
+# --- warm execution environments ----------------------------------------------------------
+
+_WORKER_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambda_worker.py")
+# -c (not the script path) so that sys.path[0] is the function's code, not scripts/sandbox
+_WORKER_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+_pool = threading.Condition()
+_workers: list[_Worker] = []
+_starting: dict[str, int] = {}
+_current: dict[str, str] = {}  # function ARN -> pool key of its current code/configuration
+
+
+class _Throttled(Exception):
+    pass
+
+
+class _Lost(Exception):
+    def __init__(self, result: Result):
+        super().__init__(result.error)
+        self.result = result
+
+
+class _Worker:
+    """One execution environment: a lambda_worker.py subprocess (own session) serving one invocation at a time."""
+
+    def __init__(self, fn: Any, key: str, code_dir: str, env: dict[str, str]):
+        self.key, self.function_arn = key, fn.function_arn
+        self.stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self.dir = tempfile.mkdtemp(prefix="mlgov-lambda-")
+        self.boot_log = os.path.join(self.dir, "worker.log")
+        env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.stream, **_credentials(fn)}
+        req_r, req_w = os.pipe()
+        resp_r, resp_w = os.pipe()
+        args = [sys.executable, "-c", _WORKER_BOOT, _WORKER_SCRIPT, str(req_r), str(resp_w), code_dir, fn.handler,
+                fn.function_arn, str(fn.memory_size), fn.logs_group_name, self.stream]  # fmt: skip
+        try:
+            with open(self.boot_log, "wb") as boot_log:
+                self.proc = subprocess.Popen(
+                    args, stdin=subprocess.DEVNULL, stdout=boot_log, stderr=subprocess.STDOUT, cwd=code_dir, env=env,
+                    pass_fds=(req_r, resp_w), start_new_session=True,
+                )  # fmt: skip
+        except BaseException:
+            os.close(req_w)
+            os.close(resp_r)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise
+        finally:
+            os.close(req_r)
+            os.close(resp_w)
+        self.pid = self.proc.pid
+        self.requests = os.fdopen(req_w, "wb")
+        self.responses = resp_r
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(resp_r, selectors.EVENT_READ)
+        self.buffer = b""
+        self.created = self.last_used = time.monotonic()
+        self.invocations = 0
+        self.busy = False
+        self.closed = False
+        _pids.add(self.pid)
+
+    def alive(self) -> bool:
+        return not self.closed and self.proc.poll() is None
+
+    def invoke(self, event: Any, timeout: int, request_id: str) -> Result:
+        cold = self.invocations == 0
+        self.invocations += 1
+        log_path = os.path.join(self.dir, f"{request_id}.log")
+        started = time.monotonic()
+
+        def result(ok: bool, payload: Any = None, error: dict[str, Any] | None = None, init_ms: int | None = None) -> Result:
+            logs = _read_text(log_path)
+            if cold:
+                logs = _read_text(self.boot_log) + logs
+            with contextlib.suppress(OSError):
+                os.unlink(log_path)
+            return Result(ok, payload, error, logs, _ms(started), request_id, cold, init_ms, self.pid)
+
+        def timed_out() -> Result:
+            error = {"errorType": "Sandbox.Timedout", "errorMessage": f"Task timed out after {timeout} seconds"}
+            failed = result(False, error=error)  # logs so far, before close() removes them
+            self.close()
+            return failed
+
+        def exited() -> Result:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
+            error = {"errorType": "Runtime.ExitError", "errorMessage": f"exit status {self.proc.returncode}"}
+            failed = result(False, error=error)
+            self.close(kill=False)
+            return failed
+
+        request = {"request_id": request_id, "event": event, "timeout": timeout, "log_path": log_path}
+        try:
+            self.requests.write(json.dumps(request, default=str).encode() + b"\n")
+            self.requests.flush()
+            begun = self._read(started + (INIT_TIMEOUT_SECONDS if cold else WARM_GRACE_SECONDS))
+        except TimeoutError:
+            return timed_out()
+        except (OSError, EOFError):
+            if cold:
+                return exited()
+            raise _Lost(exited()) from None
+        try:
+            outcome = self._read(time.monotonic() + timeout + WARM_GRACE_SECONDS)
+        except TimeoutError:
+            return timed_out()
+        except (OSError, EOFError):
+            return exited()
+        self.last_used = time.monotonic()
+        done = result(outcome["ok"], outcome.get("payload"), outcome.get("error"), begun.get("init_ms"))
+        if outcome.get("fatal"):  # the handler could not be loaded: the worker exits, the next call is cold
+            self.close(kill=False)
+        return done
+
+    def _read(self, deadline: float) -> dict[str, Any]:
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if self.selector.select(remaining):
+                chunk = os.read(self.responses, 1 << 16)
+                if not chunk:
+                    raise EOFError
+                self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return json.loads(line)
+
+    def close(self, kill: bool = True) -> None:
+        """Stop the worker (and anything it started, its process group) and free its pipes and files."""
+        if not self.closed:
+            self.closed = True
+            with contextlib.suppress(OSError):
+                self.requests.close()  # EOF: an idle worker exits by itself
+            if kill and self.proc.poll() is None:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(self.pid, signal.SIGKILL)
+                self.proc.wait()
+            self.selector.close()
+            with contextlib.suppress(OSError):
+                os.close(self.responses)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _read_text(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _expired(worker: _Worker, now: float) -> bool:
+    return (
+        not worker.alive()
+        or worker.key != _current.get(worker.function_arn)  # code or configuration changed since
+        or now - worker.created > WORKER_MAX_AGE_SECONDS  # credentials (AssumeRole, 1 h) must not expire
+        or (not worker.busy and now - worker.last_used > WORKER_IDLE_SECONDS)
+        or not _config["warm"]
+    )
+
+
+def _acquire(fn: Any, key: str, code_dir: str, env: dict[str, str]) -> _Worker:
+    """An idle warm worker for key, else a new (cold) one; waits while MAX_WORKERS_PER_FUNCTION are busy."""
+    deadline = time.monotonic() + fn.timeout + INIT_TIMEOUT_SECONDS
+    retired: list[_Worker] = []
+    try:
+        with _pool:
+            _current[fn.function_arn] = key
+            while True:
+                now = time.monotonic()
+                for worker in [w for w in _workers if not w.busy and _expired(w, now)]:
+                    _workers.remove(worker)
+                    retired.append(worker)
+                idle = [w for w in _workers if w.key == key and not w.busy]
+                if idle:
+                    worker = max(idle, key=lambda w: w.last_used)
+                    worker.busy = True
+                    return worker
+                if sum(w.key == key for w in _workers) + _starting.get(key, 0) < MAX_WORKERS_PER_FUNCTION:
+                    _starting[key] = _starting.get(key, 0) + 1
+                    break
+                if now >= deadline:
+                    raise _Throttled
+                _pool.wait(deadline - now)
+            idle = sorted((w for w in _workers if not w.busy), key=lambda w: w.last_used)
+            while idle and len(_workers) + sum(_starting.values()) > MAX_WORKERS:  # evict least recently used
+                worker = idle.pop(0)
+                _workers.remove(worker)
+                retired.append(worker)
+    finally:
+        for worker in retired:
+            worker.close()
+    try:
+        worker = _Worker(fn, key, code_dir, env)
+    finally:
+        with _pool:
+            _starting[key] -= 1
+            _pool.notify_all()
+    with _pool:
+        worker.busy = True
+        _workers.append(worker)
+    return worker
+
+
+def _release(worker: _Worker) -> None:
+    with _pool:
+        worker.busy = False
+        retire = worker in _workers and _expired(worker, time.monotonic())
+        if retire or not worker.alive():
+            with contextlib.suppress(ValueError):
+                _workers.remove(worker)
+        _pool.notify_all()
+    if retire or not worker.alive():
+        worker.close()
+
+
+def workers() -> list[dict[str, Any]]:
+    """The live execution environments (for tests and diagnostics)."""
+    with _pool:
+        return [{"pid": w.pid, "function_arn": w.function_arn, "key": w.key, "busy": w.busy, "invocations": w.invocations}
+                for w in _workers]  # fmt: skip
+
+
+def worker_pids() -> set[int]:
+    """Every worker process this runner ever started (alive or not)."""
+    return set(_pids)
+
+
+def shutdown() -> None:
+    """Stop every worker (busy ones are killed: their invocation fails with Runtime.ExitError).
+    Runs at interpreter exit; the runner stays usable (the next invocation starts cold)."""
+    with _pool:
+        stopping = list(_workers)
+        _workers.clear()
+        _pool.notify_all()
+    for worker in stopping:
+        worker.close()
+
+
+_pids: set[int] = set()
+atexit.register(shutdown)
 
 # --- asynchronous invocations -------------------------------------------------------------
 
@@ -272,6 +512,7 @@ def _invoke_async(function_arn: str, event: Any, source: str, dead_letter_arn: s
         _record(
             function_arn=fn.function_arn, source=source, attempt=attempt, status="Success" if result.ok else "Error",
             request_id=result.request_id, payload=result.payload, error=result.error, duration_ms=result.duration_ms,
+            cold=result.cold, init_ms=result.init_ms, worker_pid=result.worker_pid,
             logs=result.logs[-4000:], destination=sent,
         )  # fmt: skip
         if result.ok:
@@ -332,6 +573,7 @@ def invoke_sync(fn: Any, event: Any, source: str) -> Result:
     _record(
         function_arn=fn.function_arn, source=source, attempt=1, status="Success" if result.ok else "Error",
         request_id=result.request_id, payload=result.payload, error=result.error, duration_ms=result.duration_ms,
+        cold=result.cold, init_ms=result.init_ms, worker_pid=result.worker_pid,
         logs=result.logs[-4000:], destination=None,
     )  # fmt: skip
     return result

@@ -127,8 +127,15 @@ def _train(tracking_uri: str) -> tuple[list[str], dict[str, dict[str, float]], s
     return [r.run_id for r in trained], {r.run_id: r.metrics for r in trained}, no_auc, no_model
 
 
+_STORE: list[RegStore] = []  # one per process: the fixture is imported into several test modules
+
+
 @pytest.fixture(scope="session")
 def reg_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegStore]:
+    """Pytest instantiates an imported session fixture once per importing module; the first one builds and stops it."""
+    if _STORE:
+        yield _STORE[0]
+        return
     from sandbox.server import start_in_thread
 
     server, url = start_in_thread(0, state_dir=str(tmp_path_factory.mktemp("reg-sandbox")))
@@ -149,8 +156,10 @@ def reg_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegStore]:
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
         tracking_uri = (tmp_path_factory.mktemp("reg-mlflow") / "mlruns").as_uri()
         runs, metrics, no_auc, no_model = _train(tracking_uri)
-        yield RegStore(url, bucket, key_arn, table, tracking_uri, runs, metrics, no_auc, no_model)
+        _STORE.append(RegStore(url, bucket, key_arn, table, tracking_uri, runs, metrics, no_auc, no_model))
+        yield _STORE[0]
     finally:
+        _STORE.clear()
         server.shutdown()
 
 

@@ -1,5 +1,6 @@
-"""The README's main command, as a test: real terraform apply into the sandbox, a registration from
-dev, and the event landing in the governance table through the deployed Lambda (make demo)."""
+"""The README's main command as a test: the four committed stacks applied for real into the sandbox,
+then the lifecycle driven by the `mlgov` CLI (sandbox/lifecycle.py, the same steps `make demo` runs).
+The table, the registry and the report must agree at the end."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from mlgov_config import AccountRole, load_config
-from sandbox.demo import deployed_sandbox, run_serving_story, run_story
-from sandbox.serving import METRICS_DETAIL_TYPE, METRICS_SOURCE
+from sandbox.demo import deployed_sandbox, version_items
+from sandbox.lifecycle import APPROVER, REGISTRANT, run_lifecycle
+from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
+from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,18 +29,18 @@ def _plain(item: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
-    """One sandbox for the module: applying the stacks costs about a minute."""
+    """One sandbox for the module: applying the four stacks costs a few minutes."""
     with deployed_sandbox(CONFIG, tmp_path_factory.mktemp("sandbox")) as deployed:
-        run_story(deployed)
-        result = run_serving_story(deployed)
+        lifecycle = run_lifecycle(deployed, REPO_ROOT / "config")
         governance = deployed.governance()
-        sagemaker_view = governance.client("sagemaker").describe_model_package(ModelPackageName=result.model_package_arn)
-        # A registry event without the fields we cannot work without must end in the DLQ, not vanish.
+        registry = governance.client("sagemaker").describe_model_package(ModelPackageName=lifecycle.model_package_arn)
+        items = {i["sk"]: i for i in map(_plain, version_items(governance, deployed.names.governance_table,
+                                                               "credit-risk", lifecycle.version))}
+        # Events that cannot be processed must end in a DLQ with their reason, not vanish.
         governance.client("events").put_events(Entries=[{
             "Source": "aws.sagemaker", "DetailType": "SageMaker Model Package State Change",
             "Detail": json.dumps({"ModelPackageGroupName": "credit-risk", "ModelApprovalStatus": "Approved"}),
         }])
-        # A metrics report without metrics, from the test account's publisher role.
         publisher = deployed.session(AccountRole.TEST, "mlgov-metrics-publisher", "qa-run")
         publisher.client("events").put_events(Entries=[{
             "EventBusName": deployed.names.metrics_bus_arn(), "Source": METRICS_SOURCE, "DetailType": METRICS_DETAIL_TYPE,
@@ -52,9 +55,8 @@ def story(tmp_path_factory):
             url = sqs.get_queue_url(QueueName=deployed.dead_letter_queue(function))["QueueUrl"]
             return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
 
-        yield {"result": result, "registry_dead_letters": dead_letters("registry-sync"),
-               "metrics_dead_letters": dead_letters("metrics-ingest"), "registry": sagemaker_view,
-               "depth_before_malformed": result.dead_letters}
+        yield {"result": deployed.result, "lifecycle": lifecycle, "registry": registry, "items": items,
+               "registry_dead_letters": dead_letters("registry-sync"), "metrics_dead_letters": dead_letters("metrics-ingest")}
 
 
 def test_all_four_stacks_apply_completely_and_replan_clean(story):
@@ -62,56 +64,52 @@ def test_all_four_stacks_apply_completely_and_replan_clean(story):
     assert [a.stack for a in result.applies] == ["governance", "dev", "test", "prod"]
     for applied in result.applies:
         assert applied.failed == {}, f"{applied.stack}: resources not applied: {applied.failed}"
-        assert applied.applied, f"{applied.stack}: nothing in state"
     assert result.replan_changes == {"governance": [], "dev": [], "test": [], "prod": []}
 
 
-def test_version_registered_from_dev_lives_in_the_governance_registry(story):
-    arn = story["result"].model_package_arn
-    assert arn.split(":")[4] == GOVERNANCE
-    assert "/credit-risk/" in arn
+def test_registered_from_dev_into_the_governance_registry(story):
+    arn = story["lifecycle"].model_package_arn
+    assert arn.split(":")[4] == GOVERNANCE and "/credit-risk/" in arn
+    assert story["registry"]["CustomerMetadataProperties"]["registered_by"] == REGISTRANT
 
 
-def test_event_reached_the_table_through_the_deployed_lambda(story):
-    result = story["result"]
-    sync_runs = [i for i in result.invocations if i["function_arn"].endswith(":function:mlgov-registry-sync")]
-    assert sync_runs and all(i["status"] == "Success" for i in sync_runs), sync_runs
-    assert all(i["payload"]["result"] == "recorded" for i in sync_runs)
-    items = {i["sk"]: i for i in map(_plain, result.items) if i["item_type"] in ("state", "history")}
-    state = items.pop("STATE")
-    assert state["model_package_arn"] == result.model_package_arn
-    assert (state["stage"], state["status"], state["approval_status"]) == ("Dev", "Pending", "PendingManualApproval")
-    assert state["use_case"] == "credit-risk"
-    assert state["registered_by"] == "data-scientist@example.com"
-    assert state["metrics"]["auc"] == Decimal("0.81")
-    assert all(sk.startswith("HIST#") for sk in items)
-    assert story["depth_before_malformed"] == 0
+def test_registrant_could_not_approve_their_own_version(story):
+    assert story["lifecycle"].refused_self_approval == 1
 
 
-def test_malformed_event_ends_in_the_dead_letter_queue_with_its_reason(story):
-    dead = story["registry_dead_letters"]
-    assert len(dead) == 1
-    assert "ModelPackageArn" in json.dumps(dead[0]), "the dead letter must say which field was missing"
+def test_registry_and_table_agree_on_the_prod_approval(story):
+    registry, state = story["registry"], story["items"]["STATE"]
+    assert registry["ModelApprovalStatus"] == "Approved"
+    assert registry["ModelLifeCycle"]["Stage"] == "Prod" and registry["ModelLifeCycle"]["StageStatus"] == "Approved"
+    assert (state["stage"], state["status"], state["approval_status"]) == ("Prod", "Approved", "Approved")
+    assert APPROVER in (state.get("approved_by") or "") or APPROVER in json.dumps(state.get("customer_metadata", {}))
+    qa = {k.removeprefix("qa:"): Decimal(v) for k, v in registry["CustomerMetadataProperties"].items()
+          if k.startswith("qa:") and k not in ("qa:reported_at", "qa:reported_by")}
+    assert qa and state["qa_metrics"] == qa, "QA metrics in the table must be the registry's"
+    assert qa["auc"] >= Decimal("0.75"), "the Prod gate passed on these metrics"
 
 
-def test_signed_request_through_the_test_api_reaches_the_endpoint(story):
-    answer = story["result"].predict
-    assert answer.status == 200, answer.body
-    assert answer.body["variant"] == "qa" and answer.body["model_version"] == 1
-    assert "prediction" in answer.body
+def test_history_keeps_every_change(story):
+    history = [i for sk, i in story["items"].items() if sk.startswith("HIST#") and i["item_type"] == "history"]
+    stages = {(h["stage"], h["status"]) for h in history}
+    assert {("Dev", "Pending"), ("Test", "Approved"), ("Prod", "Approved")} <= stages
 
 
-def test_qa_metrics_reach_the_table_and_the_registry(story):
-    items = {i["sk"]: i for i in map(_plain, story["result"].items)}
-    assert items["METRICS#qa"]["metrics"] == {"auc": Decimal("0.79"), "p95_latency_ms": Decimal("120")}
-    metadata = story["registry"]["CustomerMetadataProperties"]
-    assert metadata["qa:auc"] == "0.79", "QA metrics must be written to the registry, which stays authoritative"
-    assert metadata["registered_by"] == "data-scientist@example.com", "the update must keep the registrant"
-    # The registry update raised a registry event, which registry-sync recorded in the state item.
-    assert items["STATE"]["qa_metrics"] == {"auc": Decimal("0.79"), "p95_latency_ms": Decimal("120")}
+def test_production_metrics_per_variant(story):
+    ab = story["lifecycle"].ab_metrics
+    assert set(ab) == {"champion", "challenger"}
+    assert ab["champion"]["invocations"] == 90 and ab["challenger"]["invocations"] == 10, "weights 90/10 from config"
+    for variant in ab:
+        assert f"METRICS#production#{variant}" in story["items"]
 
 
-def test_malformed_metrics_report_ends_in_its_dead_letter_queue(story):
-    dead = story["metrics_dead_letters"]
-    assert len(dead) == 1
-    assert "metrics" in json.dumps(dead[0])
+def test_report_shows_what_the_table_holds(story):
+    html = story["lifecycle"].report_html.read_text()
+    markdown = story["lifecycle"].report_html.with_suffix(".md").read_text()
+    for text in ("credit-risk", "Prod", "Approved", APPROVER):
+        assert text in html and text in markdown, f"{text!r} missing from the report"
+
+
+def test_unprocessable_events_end_in_their_dead_letter_queues(story):
+    assert len(story["registry_dead_letters"]) == 1 and "ModelPackageArn" in json.dumps(story["registry_dead_letters"][0])
+    assert len(story["metrics_dead_letters"]) == 1 and "metrics" in json.dumps(story["metrics_dead_letters"][0])
