@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"READY {server.server_port}", flush=True)
     server.serve_forever()
     server.server_close()
+    from . import lambda_runner
+
+    lambda_runner.shutdown()  # warm Lambda workers never outlive the server
     return 0
 
 

@@ -123,7 +123,7 @@ def test_timeout_kills_worker_and_next_call_is_cold(aws):
 
 def test_crashed_worker_is_replaced(aws):
     fn = _function(aws)
-    first, _ = _invoke(aws, fn)
+    _invoke(aws, fn)
     error, entry = _invoke(aws, fn, {"exit": True})
     assert (error["errorType"], error["errorMessage"], entry["cold"]) == ("Runtime.ExitError", "exit status 3", False)
     body, entry = _invoke(aws, fn)
