@@ -40,7 +40,20 @@ BAD_REQUEST_BODY = b'{"instances": [1, 2'  # not JSON: API Gateway's validator o
 # ---------------------------------------------------------------- input
 
 def read_sample(path: Path) -> list[tuple[list[float], int]]:
-    """Rows of {"features": [numbers], "label": 0|1}, one JSON object a line; blank lines are skipped."""
+    """Rows of {"features": [numbers], "label": 0|1}, one JSON object a line; blank lines are skipped.
+
+    A .csv file is read as `mlgov train --sample` writes it: feature columns, then the label.
+    """
+    if path.suffix == ".csv":
+        from mlgov_cli.training import read_labelled_sample
+
+        try:
+            _, features, labels = read_labelled_sample(path)
+        except (OSError, ValueError, IndexError, StopIteration) as error:
+            raise CliError(f"cannot read the sample {path}: {error}") from None
+        if not features:
+            raise CliError(f"{path}: the sample has no rows")
+        return list(zip(features, labels, strict=True))
     rows: list[tuple[list[float], int]] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -198,7 +211,7 @@ def row_progress(ctx: Context, total: int) -> Iterator[Callable[[], None]]:
 @click.option("--use-case", required=True, help="The use case whose test deployment is checked.")
 @click.option("--version", type=click.IntRange(min=1), required=True, help="The version the test endpoint must serve.")
 @click.option("--sample", "sample_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help='Labelled rows, JSON lines: {"features": [...], "label": 0|1}.')
+              help='Labelled rows: JSON lines {"features": [...], "label": 0|1}, or the CSV  writes.')
 @click.option("--as-role", "role_name", help="Role in the test account (default: <prefix>-metrics-publisher).")
 @click.option("--api-id", help="The test REST API id (default: looked up by name with GetRestApis).")
 @click.option("--api-stage", default=DEFAULT_STAGE, show_default=True, help="The API Gateway stage.")
