@@ -211,7 +211,7 @@ def row_progress(ctx: Context, total: int) -> Iterator[Callable[[], None]]:
 @click.option("--use-case", required=True, help="The use case whose test deployment is checked.")
 @click.option("--version", type=click.IntRange(min=1), required=True, help="The version the test endpoint must serve.")
 @click.option("--sample", "sample_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help='Labelled rows: JSON lines {"features": [...], "label": 0|1}, or the CSV  writes.')
+              help='Labelled rows: JSON lines {"features": [...], "label": 0|1}, or the CSV that `mlgov train --sample` writes.')
 @click.option("--as-role", "role_name", help="Role in the test account (default: <prefix>-metrics-publisher).")
 @click.option("--api-id", help="The test REST API id (default: looked up by name with GetRestApis).")
 @click.option("--api-stage", default=DEFAULT_STAGE, show_default=True, help="The API Gateway stage.")
