@@ -24,6 +24,8 @@ METRIC_PREFIX = "metric:"
 QA_METRIC_PREFIX = "qa:"
 QA_RESERVED_NAMES = frozenset({"reported_at", "reported_by"})
 REGISTERED_BY_KEY = "registered_by"
+# Written next to the decision by `mlgov approve` / `mlgov reject`.
+DECIDED_BY_KEYS = {rules.ApprovalStatus.APPROVED: "approved_by", rules.ApprovalStatus.REJECTED: "rejected_by"}
 _DECIDED = {rules.ApprovalStatus.APPROVED, rules.ApprovalStatus.REJECTED}
 
 
@@ -73,11 +75,18 @@ def resolve_identities(
     later, the described identity made a later change, and naming them approver would be wrong, so
     approved_by stays unknown (None) and reconcile may fill it.
     """
-    registered_by = (detail.CustomerMetadataProperties or {}).get(REGISTERED_BY_KEY) or described.created_by
-    approved_by = None
-    if approval_status(detail) in _DECIDED and timeparse.same_instant(last_modified, described.last_modified_time):
-        approved_by = described.last_modified_by
-    return registered_by, approved_by
+    metadata = detail.CustomerMetadataProperties or {}
+    registered_by = metadata.get(REGISTERED_BY_KEY) or described.created_by
+    if approval_status(detail) not in _DECIDED:
+        return registered_by, None
+    # The decider recorded with the decision (mlgov approve/reject) wins: later metadata-only updates,
+    # such as QA metrics written by metrics-ingest, make someone else the registry's LastModifiedBy.
+    decided_by = metadata.get(DECIDED_BY_KEYS[approval_status(detail)])
+    if decided_by:
+        return registered_by, decided_by
+    if timeparse.same_instant(last_modified, described.last_modified_time):
+        return registered_by, described.last_modified_by
+    return registered_by, None
 
 
 def build_items(

@@ -24,8 +24,8 @@ from mlgov_core import gates, records, registry, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
 # Metadata keys a decision writes (the registry-sync Lambda copies all metadata into the table).
-APPROVED_BY_KEY = "approved_by"
-REJECTED_BY_KEY = "rejected_by"
+APPROVED_BY_KEY = records.DECIDED_BY_KEYS[ApprovalStatus.APPROVED]
+REJECTED_BY_KEY = records.DECIDED_BY_KEYS[ApprovalStatus.REJECTED]
 DECISION_REASON_KEY = "decision_reason"
 DECISION_STAGE_KEY = "decision_stage"
 

@@ -48,6 +48,7 @@ class Mlgov:
             **os.environ, "AWS_ACCESS_KEY_ID": SANDBOX_KEY, "AWS_SECRET_ACCESS_KEY": SANDBOX_KEY,
             "AWS_DEFAULT_REGION": region, "MLGOV_ENDPOINT_URL": endpoint_url,
             "MLFLOW_TRACKING_URI": f"file://{work / 'mlruns'}", "MLFLOW_ALLOW_FILE_STORE": "true",
+            "COLUMNS": "160",  # rich sizes tables to the terminal; a pipe has none
         }
         for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
             self.env.pop(name, None)
@@ -55,7 +56,7 @@ class Mlgov:
     def __call__(self, *args: str, expect: int = 0, as_json: bool = False, config_dir: Path | None = None) -> Any:
         command = [sys.executable, "-m", "mlgov_cli", "--config", str(config_dir or self.config_dir),
                    *(["--json"] if as_json else []), *args]
-        print(f"\n$ mlgov {' '.join(command[4:])}", flush=True)
+        print(f"\n$ mlgov {' '.join(command[5:])}", flush=True)
         proc = subprocess.run(command, env=self.env, capture_output=True, text=True, check=False)
         shown = (proc.stdout + proc.stderr).strip()
         print("\n".join(f"  {line}" for line in shown.splitlines()[-40:]), flush=True)

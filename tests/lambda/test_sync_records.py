@@ -118,3 +118,16 @@ def test_deleted_version_keeps_metadata_registrant_and_unknown_approver():
     state, _ = _items(load_event("approved_for_test"), described=NOT_FOUND)
     assert state["registered_by"] == "alice@example.com"
     assert "approved_by" not in state
+
+
+def test_decider_recorded_with_the_decision_wins_over_a_later_metadata_writer():
+    # metrics-ingest writes QA metrics after an approval: the registry's LastModifiedBy is then the
+    # Lambda, but the approver recorded by `mlgov approve` stays the approver.
+    metadata = {**load_event("approved_for_test")["detail"]["CustomerMetadataProperties"],
+                "approved_by": "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/carol"}
+    event = with_detail(load_event("approved_for_test"), CustomerMetadataProperties=metadata)
+    state, history = _items(event)
+    assert state["approved_by"] == history["approved_by"] == metadata["approved_by"]
+    rejected = with_detail(event, ModelApprovalStatus="Rejected",
+                           CustomerMetadataProperties={**metadata, "rejected_by": "dave"})
+    assert _items(rejected)[0]["approved_by"] == "dave"
