@@ -13,7 +13,6 @@ update already happened writes nothing and updates nothing.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from mlgov_core import aws, metrics, records, registry, store, timeparse
 from mlgov_core.metrics import Kind, MetricsEventError, MetricsReportedEvent
-from mlgov_core.settings import TABLE_ENV, USE_CASES_ENV, ConfigurationError
+from mlgov_core.settings import TABLE_ENV, ConfigurationError, use_case_mapping
 
 TEST_ACCOUNT_ENV = "TEST_ACCOUNT_ID"
 PROD_ACCOUNT_ENV = "PROD_ACCOUNT_ID"
@@ -56,18 +55,11 @@ def settings_from_env(environ: Mapping[str, str]) -> MetricsSettings:
         if not metrics.is_account_id(value):
             raise ConfigurationError(f"{name} must be a 12-digit AWS account id: {value!r}")
         accounts[name] = value
-    raw = environ.get(USE_CASES_ENV, "").strip() or "{}"
-    try:
-        mapping = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise ConfigurationError(f"{USE_CASES_ENV} is not valid JSON ({error.msg}): {raw!r}") from None
-    if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise ConfigurationError(f"{USE_CASES_ENV} must be a JSON object of group name to use case name: {raw!r}")
     return MetricsSettings(
         table_name=table,
         test_account_id=accounts[TEST_ACCOUNT_ENV],
         prod_account_id=accounts[PROD_ACCOUNT_ENV],
-        use_case_by_group=mapping,
+        use_case_by_group=use_case_mapping(environ),
     )
 
 

@@ -31,7 +31,8 @@ _deserializer = TypeDeserializer()
 def plain(value: Any) -> Any:
     """Decimals to int (if whole) or float, sets to sorted lists, recursively; everything else as is."""
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        # Whole numbers beyond 2**53 stay floats' territory: JSON consumers cannot hold them exactly.
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

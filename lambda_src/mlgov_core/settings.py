@@ -31,11 +31,16 @@ def settings_from_env(environ: Mapping[str, str]) -> SyncSettings:
     table = environ.get(TABLE_ENV, "").strip()
     if not table:
         raise ConfigurationError(f"{TABLE_ENV} is not set: the registry-sync function needs the governance table name")
+    return SyncSettings(table_name=table, use_case_by_group=use_case_mapping(environ))
+
+
+def use_case_mapping(environ: Mapping[str, str]) -> dict[str, str]:
+    """USE_CASE_BY_GROUP: a JSON object of group name to use case name; absent means {}."""
     raw = environ.get(USE_CASES_ENV, "").strip() or "{}"
     try:
         mapping = json.loads(raw)
     except json.JSONDecodeError as error:
         raise ConfigurationError(f"{USE_CASES_ENV} is not valid JSON ({error.msg}): {raw!r}") from None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise ConfigurationError(f'{USE_CASES_ENV} must be a JSON object of group name to use case name: {raw!r}')
-    return SyncSettings(table_name=table, use_case_by_group=mapping)
+        raise ConfigurationError(f"{USE_CASES_ENV} must be a JSON object of group name to use case name: {raw!r}")
+    return mapping

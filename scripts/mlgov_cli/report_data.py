@@ -15,15 +15,13 @@ from collections.abc import Callable, Iterable
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
 
 from mlgov_config import MlgovConfig, UseCaseConfig
 from mlgov_core import gates, keys, rules
+from mlgov_core.queries import deserialize
 
-_deserializer = TypeDeserializer()
 STAGES = [s.value for s in rules.STAGE_ORDER]
 STATUSES = [s.value for s in rules.StageStatus]
 DECISIONS = {rules.StageStatus.APPROVED.value, rules.StageStatus.REJECTED.value}
@@ -33,21 +31,8 @@ DECIDER_KEYS = {"approved": "approved_by", "rejected": "rejected_by"}
 DECISION_REASON_KEY = "decision_reason"
 
 
-def plain(value: Any) -> Any:
-    """DynamoDB values as JSON values: Decimal -> int/float, sets -> sorted lists."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted(plain(v) for v in value)
-    return value
-
-
 def _item(raw: dict[str, Any]) -> dict[str, Any]:
-    return plain({k: _deserializer.deserialize(v) for k, v in raw.items()})
+    return deserialize(raw)
 
 
 class TableReader:
