@@ -9,7 +9,7 @@ from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException
 from moto.dynamodb.responses import DynamoHandler
 from sync_testkit import GROUP, TABLE, history_of, load_event, state_of, version_items, with_detail
 
-from mlgov_core import aws, keys, rules, timeparse
+from mlgov_core import aws, keys, registry, rules, timeparse
 from mlgov_core.settings import SyncSettings
 from mlgov_core.sync import record_registry_change
 
@@ -100,7 +100,9 @@ def test_approved_by_comes_from_the_registry_for_this_change(settings, package_a
     approved_at = _approve_in_registry(package_arn)
     record_registry_change(with_detail(load_event("approved_for_test"), LastModifiedTime=approved_at), settings)
     state = state_of()
-    assert state["approved_by"] == "fake-user-profile-name"  # moto's LastModifiedBy.UserProfileName
+    # Whatever identity the emulator reports (plain moto: a Studio profile; the sandbox patch: the caller ARN).
+    described = boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)
+    assert state["approved_by"] == registry.identity_name(described["LastModifiedBy"]) is not None
     assert state["registered_by"] == "alice@example.com"
 
 
@@ -114,7 +116,8 @@ def test_approved_by_unknown_when_registry_moved_on(settings, package_arn):
 def test_registered_by_falls_back_to_created_by(settings, package_arn):
     event = with_detail(load_event("registered"), CustomerMetadataProperties=None)
     record_registry_change(event, settings)
-    assert state_of()["registered_by"] == "fake-user-profile-name"  # moto's CreatedBy.UserProfileName
+    described = boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)
+    assert state_of()["registered_by"] == registry.identity_name(described["CreatedBy"]) is not None
 
 
 def test_indexes_are_sparse_and_serve_their_queries(settings, package_arn):
