@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import AwsFailure, CliError, RuleViolation
+from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_config import AccountRole, UseCaseConfig
 from mlgov_core import gates, records, registry, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
@@ -37,17 +36,6 @@ _METADATA_PUNCTUATION = set("_.:/=+-@")
 # IAM's RoleSessionName: 2 to 64 of [\w+=,.@-].
 SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 _PERSON_ARN = re.compile(r"^arn:aws[a-z-]*:(?:sts::\d{12}:assumed-role/[^/]+/(?P<session>.+)|iam::\d{12}:user/(?:.*/)?(?P<user>[^/]+))$")
-
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Any AWS failure (denied, throttled, unreachable) becomes exit 3 with what was being done."""
-    try:
-        yield
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        raise AwsFailure(f"{action} failed: {details.get('Code', 'error')}: {details.get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise AwsFailure(f"{action} failed: {error}") from None
 
 
 @dataclass(frozen=True)

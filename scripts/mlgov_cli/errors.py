@@ -1,8 +1,12 @@
-"""Exit codes: the CLI's contract with CI and scripts."""
+"""Exit codes (the CLI's contract with CI and scripts), the errors that carry them, and `aws_errors`."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 EXIT_OK = 0
 EXIT_RULE = 1  # a governance rule or gate said no (check failed, self-approval, gate not met)
@@ -26,3 +30,15 @@ class RuleViolation(CliError):
 class AwsFailure(CliError):
     def __init__(self, message: str) -> None:
         super().__init__(message, EXIT_AWS)
+
+
+@contextmanager
+def aws_errors(action: str) -> Iterator[None]:
+    """Any AWS failure (denied, throttled, unreachable) becomes exit 3 with what was being done."""
+    try:
+        yield
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise AwsFailure(f"{action} failed: {details.get('Code', 'error')}: {details.get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise AwsFailure(f"{action} failed: {error}") from None

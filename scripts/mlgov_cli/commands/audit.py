@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from typing import Any
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_cli.errors import CliError, aws_errors
 from mlgov_cli.output import console, emit, emit_object, progress
 from mlgov_core import queries, rules
 
@@ -21,17 +19,6 @@ LIST_COLUMNS = ("group", "version", "stage", "status", "approval", "registered_b
 HISTORY_COLUMNS = ("time", "kind", "change", "actor", "reason", "source")
 # Metadata keys a decision may leave in CustomerMetadataProperties to say why.
 REASON_KEYS = ("decision_reason", "reason", "rejection_reason", "approval_reason")
-
-
-@contextmanager
-def aws_errors(what: str):
-    try:
-        yield
-    except ClientError as error:
-        info = error.response.get("Error", {})
-        raise AwsFailure(f"{what} failed: {info.get('Code', 'error')}: {info.get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise AwsFailure(f"{what} failed: {error}") from None
 
 
 def _table(ctx: Context) -> tuple[str, Any]:

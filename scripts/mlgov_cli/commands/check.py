@@ -9,7 +9,7 @@ import click
 
 from mlgov_cli import decisions
 from mlgov_cli.context import Context
-from mlgov_cli.errors import CliError, RuleViolation
+from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_cli.output import emit, progress
 from mlgov_config import AccountRole, UseCaseConfig
 from mlgov_core.rules import Stage
@@ -39,7 +39,7 @@ def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
 
 def registry_client(ctx: Context, as_role: str | None, session_name: str) -> Any:
     """Registry reads in the governance account: --as-role, else the platform's operator role."""
-    with decisions.aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
+    with aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
         if as_role:
             return ctx.client(AccountRole.GOVERNANCE, as_role, "sagemaker", session_name)
         return ctx.governance_client("sagemaker", session_name)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import click
 
-from mlgov_cli.commands.audit import aws_errors
 from mlgov_cli.context import Context
-from mlgov_cli.errors import CliError
+from mlgov_cli.errors import CliError, aws_errors
 from mlgov_cli.output import console, emit, progress
 from mlgov_core import reconcile as core
 
