@@ -29,7 +29,11 @@ class Names:
 
     @property
     def access_log_bucket(self) -> str:
-        return f"{self.prefix}-access-logs-{self.governance_account}-{self.region}"
+        return self.access_log_bucket_for(self.governance_account)
+
+    def access_log_bucket_for(self, account_id: str) -> str:
+        """Each account its own: S3 delivers server access logs only to a bucket in the same account and region."""
+        return f"{self.prefix}-access-logs-{account_id}-{self.region}"
 
     @property
     def artifact_key_alias(self) -> str:

@@ -65,7 +65,7 @@ class DevStack(AccountStack):
 
         # S3 names are global: account id and region keep them unique per installation.
         access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
-            bucket_name=f"{prefix}-access-logs-{self.account_id}-{region}",
+            bucket_name=names.access_log_bucket_for(self.account_id),
             owner_account=self.account_id, kms_key_arn=None, is_access_log_target=True,
             expire_current_after_days=365,
         ))

@@ -55,7 +55,7 @@ class WorkloadStack(AccountStack):
             service_users=(f"logs.{region}.amazonaws.com", "cloudwatch.amazonaws.com"),
         ))
         access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
-            bucket_name=f"{names.prefix}-access-logs-{self.account_id}-{region}", owner_account=self.account_id,
+            bucket_name=names.access_log_bucket_for(self.account_id), owner_account=self.account_id,
             kms_key_arn=None, is_access_log_target=True, expire_current_after_days=settings.log_retention_days,
         ))
         self.capture = SecureBucket(self, "capture", SecureBucketProps(
