@@ -34,7 +34,7 @@ from moto import mock_aws  # noqa: E402
 
 from mlgov_cli.context import REPO_ROOT, Context  # noqa: E402
 from mlgov_cli.main import cli  # noqa: E402
-from test_cli_report import TableFiller  # noqa: E402
+from governance_testkit import TableFiller  # noqa: E402
 
 
 def fill(filler: TableFiller, versions: int) -> None:

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 from approve_testkit import REPO_ROOT, copy_config
+from governance_testkit import run
 
-from mlgov_cli.main import cli
 from mlgov_config import load_config
 
 FLAGS = ["--description", "Card fraud: score transactions \"in flight\"", "--group", "card-fraud",
@@ -21,10 +20,6 @@ FLAGS = ["--description", "Card fraud: score transactions \"in flight\"", "--gro
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return copy_config(tmp_path, "credit-risk")
-
-
-def run(config_dir: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["--config", str(config_dir), *args], catch_exceptions=False)
 
 
 def snapshot(config_dir: Path) -> dict[str, str]:

@@ -5,7 +5,6 @@ rule to an SQS queue (the event is read back and parsed as metrics-ingest would)
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,22 +12,16 @@ from typing import Any
 
 import boto3
 import pytest
-from click.testing import CliRunner
-from moto import mock_aws
+from governance_testkit import PROD_ACCOUNT, REGION, TEST_ACCOUNT, aws_env, capture_metrics_bus, repo_config, run  # noqa: F401
 
 from mlgov_cli import api_client
 from mlgov_cli.api_client import ApiAnswer, InferenceApiClient, find_api_id, predict_url
 from mlgov_cli.commands import qa as qa_command
-from mlgov_cli.context import REPO_ROOT, Context
+from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError
-from mlgov_cli.main import cli
 from mlgov_cli.qa_metrics import auc
 from mlgov_config import AccountRole
 from mlgov_core import metrics
-
-REGION = "eu-west-1"
-GOV, TEST_ACCOUNT, PROD_ACCOUNT = "111111111111", "333333333333", "444444444444"
-BUS_ARN = f"arn:aws:events:{REGION}:{GOV}:event-bus/mlgov-metrics"
 
 
 # ------------------------------------------------------------------ api_client: URL and signing
@@ -110,54 +103,15 @@ def test_extract_score_shapes(body: Any, score: float | None) -> None:
 # ------------------------------------------------------------------ the command
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("MLGOV_ENDPOINT_URL", raising=False)
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    # moto resolves a bus ARN of another account in the caller's account: the sandbox patch routes it
-    # to the owner's bus and evaluates the bus policy (restored after the test).
-    from moto.events.models import Rule
-    from moto.events.responses import EventsHandler
-    from sandbox.patches import events_cross_account_bus
-
-    monkeypatch.setattr(EventsHandler, "put_events", EventsHandler.__dict__["put_events"])
-    monkeypatch.setattr(Rule, "send_to_targets", Rule.__dict__["send_to_targets"])
-    events_cross_account_bus.apply()
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
-    target = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", target)
-    return target
+    """The repository config as it is: qa needs only credit-risk."""
+    return repo_config(tmp_path, with_fraud=False)
 
 
 @pytest.fixture
 def bus(aws_env: None, config_dir: Path) -> Any:
     """The governance metrics bus (policy: the test account, source mlgov.metrics) with a rule to an SQS queue."""
-    ctx = Context(config_dir=config_dir)
-    events, sqs = ctx.governance_client("events"), ctx.governance_client("sqs")
-    events.create_event_bus(Name="mlgov-metrics")
-    events.put_permission(EventBusName="mlgov-metrics", Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-        "Sid": "test-qa", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{TEST_ACCOUNT}:root"},
-        "Action": "events:PutEvents", "Resource": BUS_ARN,
-        "Condition": {"StringEquals": {"events:source": "mlgov.metrics"}}}]}))
-    queue_url = sqs.create_queue(QueueName="captured-metrics")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    events.put_rule(Name="capture", EventBusName="mlgov-metrics",
-                    EventPattern=json.dumps({"source": ["mlgov.metrics"], "detail-type": ["Model Metrics Reported"]}))
-    events.put_targets(Rule="capture", EventBusName="mlgov-metrics", Targets=[{"Id": "q", "Arn": queue_arn}])
-
-    def received() -> list[dict[str, Any]]:
-        answer = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)
-        return [json.loads(m["Body"]) for m in answer.get("Messages", [])]
-
-    return received
+    return capture_metrics_bus(Context(config_dir=config_dir))
 
 
 ROWS = [([1.0, 0.2], 1, 0.9), ([2.0, 0.1], 0, 0.2), ([3.0, 0.5], 1, 0.6), ([4.0, 0.3], 0, 0.7),
@@ -200,10 +154,6 @@ def install(monkeypatch: pytest.MonkeyPatch, fake: FakeApi) -> dict[str, Any]:
 
     monkeypatch.setattr(qa_command, "make_api_client", factory)
     return made
-
-
-def run(config_dir: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(config_dir), *args], catch_exceptions=False)
 
 
 def test_qa_checks_measures_and_reports_on_the_metrics_bus(bus: Any, config_dir: Path, sample: Path,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_cli_audit import GROUP, OTHER_GROUP, Gov, aws_env, cli_calls, config_dir, gov, run, wide_console  # noqa: F401
+from governance_testkit import GROUP, OTHER_GROUP, Gov, aws_env, cli_calls, config_dir, gov, run, wide_console  # noqa: F401
 
 from mlgov_core import keys, reconcile
 

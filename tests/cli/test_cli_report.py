@@ -8,99 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from boto3.dynamodb.types import TypeSerializer
-from click.testing import CliRunner
-from moto import mock_aws
+from governance_testkit import TableFiller, aws_env, config_dir, count_governance_calls, run  # noqa: F401
 
-from mlgov_cli.context import REPO_ROOT, Context
-from mlgov_cli.main import cli
-from mlgov_core import keys, metrics, records
-from mlgov_core.events import ModelPackageStateChangeEvent
-from mlgov_core.registry import PackageDescription
+from mlgov_cli.context import Context
 
-REGION = "eu-west-1"
-GOV, TEST_ACCOUNT, PROD_ACCOUNT = "111111111111", "333333333333", "444444444444"
 EVIL = "<script>alert('x')</script> leaks the label"
-_serializer = TypeSerializer()
 
 
-# ------------------------------------------------------------------ fixture items (also used by bench/report_time.py)
-
-class TableFiller:
-    """Builds items exactly as registry-sync (records.build_items) and metrics-ingest (metrics.build_items) do."""
-
-    def __init__(self, client: Any, table: str) -> None:
-        self.client, self.table = client, table
-        self.pending: list[dict[str, Any]] = []
-
-    def create_table(self) -> None:
-        self.client.create_table(
-            TableName=self.table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in keys.key_attributes()],
-            KeySchema=[{"AttributeName": keys.PARTITION_KEY, "KeyType": "HASH"},
-                       {"AttributeName": keys.SORT_KEY, "KeyType": "RANGE"}],
-            GlobalSecondaryIndexes=[{"IndexName": i.name, "Projection": {"ProjectionType": "ALL"},
-                                     "KeySchema": [{"AttributeName": i.partition_key, "KeyType": "HASH"},
-                                                   {"AttributeName": i.sort_key, "KeyType": "RANGE"}]}
-                                    for i in keys.INDEXES])
-
-    def change(self, group: str, version: int, when: str, *, use_case: str, approval: str = "PendingManualApproval",
-               stage: str | None = None, status: str | None = None, reason: str | None = None,
-               registered_by: str = "alice", decided_by: str | None = None,
-               metadata: dict[str, str] | None = None) -> None:
-        """One registry change: history item plus the state item (the last change written wins)."""
-        arn = f"arn:aws:sagemaker:{REGION}:{GOV}:model-package/{group}/{version}"
-        detail: dict[str, Any] = {
-            "ModelPackageGroupName": group, "ModelPackageVersion": version, "ModelPackageArn": arn,
-            "CreationTime": "2025-01-01T00:00:00Z", "LastModifiedTime": when, "ModelPackageStatus": "Completed",
-            "ModelApprovalStatus": approval,
-            "CustomerMetadataProperties": {"registered_by": registered_by, "metric:auc": "0.8", **(metadata or {})},
-        }
-        if stage:
-            detail["ModelLifeCycle"] = {"Stage": stage, "StageStatus": status, **({"StageDescription": reason} if reason else {})}
-        event = ModelPackageStateChangeEvent.model_validate({
-            "version": "0", "id": str(uuid.uuid4()), "detail-type": "SageMaker Model Package State Change",
-            "source": "aws.sagemaker", "account": GOV, "time": when, "region": REGION, "resources": [arn], "detail": detail})
-        described = PackageDescription(found=True, created_by=registered_by, last_modified_by=decided_by or registered_by,
-                                       last_modified_time=when)
-        state, history = records.build_items(event, described, use_case=use_case, recorded_at=when)
-        self.pending += [history, state]
-
-    def metrics(self, group: str, version: int, when: str, values: dict[str, float], variant: str | None = None) -> None:
-        kind = "production" if variant else "qa"
-        detail: dict[str, Any] = {"schema_version": 1, "model_package_group": group, "model_version": version,
-                                  "stage": "Prod" if variant else "Test", "kind": kind, "metrics": values,
-                                  "reported_by": "qa-runner", "reported_at": when}
-        if variant:
-            detail["variant"] = variant
-        event = metrics.parse_metrics_event(
-            {"version": "0", "id": str(uuid.uuid4()), "detail-type": metrics.DETAIL_TYPE, "source": metrics.SOURCE,
-             "account": PROD_ACCOUNT if variant else TEST_ACCOUNT, "time": when, "region": REGION, "resources": [],
-             "detail": detail},
-            account_for_kind={metrics.Kind.QA: TEST_ACCOUNT, metrics.Kind.PRODUCTION: PROD_ACCOUNT})
-        latest, history = metrics.build_items(event, model_package_arn=f"arn:aws:sagemaker:{REGION}:{GOV}:model-package/{group}/{version}",
-                                              recorded_at=when)
-        self.pending += [history, latest]
-
-    def flush(self) -> None:
-        by_key: dict[tuple[str, str], dict[str, Any]] = {}
-        for item in self.pending:  # later items of the same key win, like the conditional writes
-            by_key[(item["pk"], item["sk"])] = item
-        items = list(by_key.values())
-        for start in range(0, len(items), 25):
-            requests = [{"PutRequest": {"Item": {k: _serializer.serialize(v) for k, v in item.items()}}}
-                        for item in items[start:start + 25]]
-            self.client.batch_write_item(RequestItems={self.table: requests})
-        self.pending = []
-
+# ------------------------------------------------------------------ fixture items
 
 def fill_scenario(filler: TableFiller) -> None:
     """credit-risk v1..v5 (v5 recorded before the config claimed the group), fraud v1, an unclaimed legacy group."""
@@ -139,49 +58,13 @@ def fill_scenario(filler: TableFiller) -> None:
 # ------------------------------------------------------------------ harness
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("MLGOV_ENDPOINT_URL", raising=False)
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        yield
-
-
-@pytest.fixture
-def config_dir(tmp_path: Path) -> Path:
-    """The repository config plus a second use case (fraud, group fraud-detection)."""
-    target = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", target)
-    text = (target / "use_cases" / "credit-risk.yaml").read_text()
-    (target / "use_cases" / "fraud.yaml").write_text(
-        text.replace("name: credit-risk", "name: fraud", 1).replace("  name: credit-risk", "  name: fraud-detection"))
-    return target
-
-
-@pytest.fixture
 def calls(aws_env: None, config_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """Fills the governance table; afterwards counts every DynamoDB request the CLI makes."""
+    """Fills the governance table; afterwards counts every request the CLI makes ("dynamodb.Query")."""
     ctx = Context(config_dir=config_dir)
     filler = TableFiller(ctx.governance_client("dynamodb"), ctx.names.governance_table)
     filler.create_table()
     fill_scenario(filler)
-    seen: Counter = Counter()
-    original = Context.governance_client
-
-    def hooked(self: Context, service: str, session_name: str = "mlgov-cli") -> Any:
-        client = original(self, service, session_name)
-        client.meta.events.register("before-call.*.*", lambda event_name, **_: seen.update([event_name.split(".")[-1]]))
-        return client
-
-    monkeypatch.setattr(Context, "governance_client", hooked)
-    return seen
-
-
-def run(config_dir: Path, *args: str):
-    return CliRunner().invoke(cli, ["--config", str(config_dir), *args], catch_exceptions=False)
+    return count_governance_calls(monkeypatch)
 
 
 def cells(row: str) -> list[str]:
@@ -199,8 +82,8 @@ def test_report_html_and_markdown_agree_with_the_table(calls: Counter, config_di
     html, md = html_path.read_text(), md_path.read_text()
 
     # only Queries, never a Scan
-    assert calls["Scan"] == 0
-    assert set(calls) == {"Query"}, calls
+    assert calls["dynamodb.Scan"] == 0
+    assert set(calls) == {"dynamodb.Query"}, calls
 
     # every version is in the inventory
     for uc, version in [("credit-risk", v) for v in range(1, 6)] + [("fraud", 1), ("unassigned", 1)]:
@@ -274,7 +157,7 @@ def test_report_one_use_case_and_json(calls: Counter, config_dir: Path, tmp_path
     assert [p["variant"] for p in v1["production"]] == ["challenger", "champion"]
     assert versions[1]["prod_gates_pass"] is False
     assert Path(model["files"]["html"]).exists() and Path(model["files"]["markdown"]).exists()
-    assert set(calls) == {"Query"}
+    assert set(calls) == {"dynamodb.Query"}
 
 
 def test_report_unknown_use_case_is_an_input_error(calls: Counter, config_dir: Path, tmp_path: Path) -> None:
