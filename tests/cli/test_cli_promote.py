@@ -15,7 +15,7 @@ from mlgov_cli.commands.promote import rebalance
 def test_help(apv: ApvEnv) -> None:
     result = apv.run("promote", "--help")
     assert result.exit_code == 0
-    for option in ("--to", "--variant", "--weight", "--rebalance", "--dry-run", "--instance-type"):
+    for option in ("--to", "--variant", "--weight", "--rebalance", "--all-variants", "--dry-run", "--instance-type"):
         assert option in result.output
 
 
@@ -51,6 +51,29 @@ def test_promote_to_prod_variant_with_rebalance(apv: ApvEnv) -> None:
         f"      - name: challenger\n        version: {version}\n        weight: 30")
     assert after == expected
     assert "+        weight: 70" in out["diff"]
+
+
+def test_all_variants_serve_the_winner_with_weights_kept(apv: ApvEnv) -> None:
+    apv.register()  # config deploys version 1 in both variants: promote version 2
+    version = apv.register(qa=GOOD_QA)
+    apv.approve_to(version, "Prod")
+    before = apv.use_case_file.read_text()
+    result = apv.run("promote", apv.group, str(version), "--to", "prod", "--all-variants")
+    assert result.exit_code == 0, result.output
+    expected = before.replace("      - name: champion\n        version: 1\n", f"      - name: champion\n        version: {version}\n")
+    expected = expected.replace("      - name: challenger\n        version: 1\n", f"      - name: challenger\n        version: {version}\n")
+    assert expected != before and apv.use_case_file.read_text() == expected, "only the two version lines change"
+    assert f"all 2 variants serve version {version}" in result.output
+    assert f"champion 1 -> {version}, challenger 1 -> {version}" in result.output
+
+
+def test_all_variants_needs_the_prod_approval(apv: ApvEnv) -> None:
+    version = apv.register(qa=GOOD_QA)
+    apv.approve_to(version, "Test")
+    before = apv.use_case_file.read_text()
+    result = apv.run("promote", apv.group, str(version), "--to", "prod", "--all-variants")
+    assert result.exit_code == 1 and "not approved for Prod" in result.output
+    assert apv.use_case_file.read_text() == before
 
 
 def test_new_variant_added(apv: ApvEnv) -> None:
@@ -130,6 +153,9 @@ def test_pending_version_refused(apv: ApvEnv) -> None:
     (("--to", "prod",), "needs --variant"),
     (("--to", "prod", "--variant", "canary"), "give its --weight"),
     (("--to", "prod", "--variant", "challenger", "--weight", "100", "--rebalance"), "leaves nothing"),
+    (("--to", "test", "--all-variants"), "are for --to prod"),
+    (("--to", "prod", "--all-variants", "--variant", "champion"), "takes no --variant"),
+    (("--to", "prod", "--all-variants", "--weight", "50"), "takes no --variant"),
 ])
 def test_bad_flags_exit_2(apv: ApvEnv, args: tuple[str, ...], message: str) -> None:
     version = apv.register(qa=GOOD_QA)

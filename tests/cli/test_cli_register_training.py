@@ -58,3 +58,17 @@ def test_train_command_logs_runs(tmp_path):
     assert [a.path for a in client.list_artifacts(run.info.run_id, "model")] == ["model/model.json"]
     features, samples, labels = training.read_labelled_sample(sample)
     assert features == list(training.FEATURES) and len(samples) == len(labels) == 50 and set(labels) <= {0, 1}
+
+
+def test_train_on_a_newer_snapshot_logs_its_size_and_seed(tmp_path):
+    from mlflow.tracking import MlflowClient
+
+    from mlgov_cli.main import cli
+
+    uri = (tmp_path / "mlruns").as_uri()
+    args = ["--json", "train", "--experiment", "retrain", "--tracking-uri", uri]
+    default = json.loads(CliRunner().invoke(cli, args, catch_exceptions=False).output)
+    newer = json.loads(CliRunner().invoke(cli, [*args, "--rows", "4000", "--data-seed", "7"], catch_exceptions=False).output)
+    params = MlflowClient(tracking_uri=uri).get_run(newer[0]["run_id"]).data.params
+    assert (params["rows"], params["seed"]) == ("4000", "7")
+    assert newer[0]["auc"] != default[0]["auc"], "another snapshot gives another fit"

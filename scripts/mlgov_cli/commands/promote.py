@@ -116,7 +116,7 @@ def rebalance(weights: list[float], chosen: int, new_weight: float, total: int) 
 
 
 def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, weight: float | None,
-                     instance_type: str | None, rebalance_weights: bool) -> str:
+                     instance_type: str | None, rebalance_weights: bool, all_variants: bool = False) -> str:
     """Apply the promotion to the loaded document in place; returns a one-line summary."""
     deployments = data.get("deployments")
     if deployments is None:
@@ -144,6 +144,8 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
         raise CliError("deployments.prod is not in the use-case file: add it by hand in a pull request (it needs the "
                        "monitoring settings and at least two variants); promote then edits or adds variants")
     variants = prod["variants"]
+    if all_variants:
+        return serve_everywhere(variants, version, instance_type)
     original_total = weight_total([float(v.get("weight") or 0) for v in variants if isinstance(v, dict)])
     index = next((i for i, v in enumerate(variants) if isinstance(v, dict) and v.get("name") == variant), None)
     if index is None:
@@ -173,6 +175,23 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
             v["weight"] = w
         summary += "; other weights rebalanced: " + ", ".join(f"{v.get('name')}={v['weight']}" for v in variants)
     return summary
+
+
+def serve_everywhere(variants: list, version: int, instance_type: str | None) -> str:
+    """The end of an A/B test: every variant serves the winner, so it takes all traffic.
+
+    Prod keeps at least two variants with weight > 0 (config rule), so the weights stay as they are
+    and the next challenger only needs its variant's version changed.
+    """
+    moved = []
+    for entry in variants:
+        if entry.get("version") != version:
+            moved.append(f"{entry.get('name')} {entry.get('version')} -> {version}")
+        entry["version"] = version
+        if instance_type:
+            entry["instance_type"] = instance_type
+    return (f"deployments.prod.variants: all {len(variants)} variants serve version {version} (100% of traffic)"
+            + (f"; {', '.join(moved)}" if moved else ""))
 
 
 def validate_with(config_dir: Path, path: Path, new_text: str) -> None:
@@ -218,12 +237,14 @@ def display_path(path: Path) -> str:
 @click.option("--weight", type=click.FloatRange(min=0, min_open=True), help="The prod variant's traffic weight.")
 @click.option("--instance-type", metavar="ml.TYPE", help="Instance type for the test endpoint or the prod variant.")
 @click.option("--rebalance", is_flag=True, help="Scale the other variants' weights so the total stays 100 (or 1).")
+@click.option("--all-variants", is_flag=True,
+              help="Point every prod variant at VERSION, weights unchanged: the A/B winner takes all traffic.")
 @click.option("--dry-run", is_flag=True, help="Check and print the diff; write nothing.")
 @click.option("--as-role", "as_role", metavar="ROLE",
               help="Governance-account role for the registry read (default: the platform's terraform_role_name).")
 @click.pass_obj
 def promote(ctx: Context, group: str, version: int, to: str, variant: str | None, weight: float | None,
-            instance_type: str | None, rebalance: bool, dry_run: bool, as_role: str | None) -> None:
+            instance_type: str | None, rebalance: bool, all_variants: bool, dry_run: bool, as_role: str | None) -> None:
     """Put VERSION of GROUP into the use case's `deployments`, after checking it may run there.
 
     The version must be approved for the target stage in the registry (never rejected) and pass the
@@ -235,12 +256,15 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
     Examples:
       mlgov promote credit-risk 3 --to test
       mlgov promote credit-risk 3 --to prod --variant challenger --weight 20 --rebalance
+      mlgov promote credit-risk 3 --to prod --all-variants
     """
     to = to.lower()
-    if to == "test" and (variant or weight is not None or rebalance):
-        raise CliError("--variant, --weight and --rebalance are for --to prod; test runs one version")
-    if to == "prod" and not variant:
-        raise CliError("--to prod needs --variant NAME (and --weight for a new variant)")
+    if to == "test" and (variant or weight is not None or rebalance or all_variants):
+        raise CliError("--variant, --weight, --rebalance and --all-variants are for --to prod; test runs one version")
+    if all_variants and (variant or weight is not None or rebalance):
+        raise CliError("--all-variants keeps every variant's weight: it takes no --variant, --weight or --rebalance")
+    if to == "prod" and not (variant or all_variants):
+        raise CliError("--to prod needs --variant NAME (and --weight for a new variant), or --all-variants")
     use_case = decisions.use_case_for_group(ctx, group)
     target = Stage.TEST if to == "test" else Stage.PROD
     path = use_case_file(ctx, use_case.name)
@@ -259,7 +283,7 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
     old_text = path.read_text()
     data, yaml = round_trip_yaml(old_text)
     summary = edit_deployments(data, to=to, version=version, variant=variant, weight=weight,
-                               instance_type=instance_type, rebalance_weights=rebalance)
+                               instance_type=instance_type, rebalance_weights=rebalance, all_variants=all_variants)
     new_text = dump(yaml, data)
     shown = display_path(path)
     diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),

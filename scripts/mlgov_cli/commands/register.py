@@ -76,14 +76,20 @@ def _session_name(identity: str | None, default: str) -> str:
               help="MLflow tracking URI: file://<dir>/mlruns in the sandbox, the tracking server ARN on AWS ($MLFLOW_TRACKING_URI).")
 @click.option("--sample", "sample_path", type=click.Path(dir_okay=False), help="Also write a labelled QA sample (CSV) here.")
 @click.option("--sample-rows", default=200, show_default=True, type=click.IntRange(10, 100_000))
+@click.option("--rows", default=2000, show_default=True, type=click.IntRange(100, 1_000_000),
+              help="Applicants in the generated training snapshot (a quarter is held out for validation).")
+@click.option("--data-seed", default=None, type=int,
+              help="Seed of the generated snapshot: a new seed stands for newer data (default: the built-in one).")
 @click.pass_obj
-def train_command(ctx: Context, experiment: str, tracking_uri: str, sample_path: str | None, sample_rows: int) -> None:
+def train_command(ctx: Context, experiment: str, tracking_uri: str, sample_path: str | None, sample_rows: int,
+                  rows: int, data_seed: int | None) -> None:
     """Train the candidate credit-risk models on the built-in data set and log one MLflow run each."""
     from mlgov_cli import training
 
-    with progress(ctx, f"training {len(training.CANDIDATES)} candidates into {experiment} ..."):
+    with progress(ctx, f"training {len(training.CANDIDATES)} candidates on {rows} rows into {experiment} ..."):
         try:
-            runs = training.train_candidates_detailed(tracking_uri, experiment)
+            runs = training.train_candidates_detailed(tracking_uri, experiment, rows=rows,
+                                                      seed=training.SEED if data_seed is None else data_seed)
         except Exception as err:  # MlflowException, OSError: a clear line, not a trace
             raise AwsFailure(f"training into {tracking_uri} failed: {err}") from None
     if sample_path:
