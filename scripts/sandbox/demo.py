@@ -5,9 +5,11 @@
    that must show no changes;
 3. the seed's steps with the `mlgov` CLI (sandbox/lifecycle.py): onboard, train and register from
    MLflow, approve for Test (and a refused self-approval), apply test, QA through the test API,
-   approve for Prod on the QA gates, apply prod, A/B traffic with production metrics per variant,
-   the promotion diff, status/list/history/reconcile and the governance report;
-4. print the governance table's rows for the version and the DLQ depths; stop the server.
+   approve for Prod on the QA gates, apply prod; then a retrained version 2 through the same gates,
+   promoted by config edits (synth + apply of test, then prod as the challenger), A/B traffic with
+   production metrics per variant, the winner promoted to all traffic (synth + apply of prod),
+   status/list/history/reconcile and the governance report;
+4. print the governance table's rows for both versions and the DLQ depths; stop the server.
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ REGISTRY_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
 class DemoResult:
     applies: list[ApplyResult] = field(default_factory=list)
     replan_changes: dict[str, list[str]] = field(default_factory=dict)
-    model_package_arn: str = ""
     items: list[dict] = field(default_factory=list)
     invocations: list[dict] = field(default_factory=list)
     dead_letters: int = 0
@@ -67,16 +68,25 @@ class Deployed:
     work_root: Path
     terraform_root: Path
 
-    def apply(self, role: AccountRole) -> ApplyResult:
-        """terraform init/plan/apply of the committed stack, then a re-plan that must be clean."""
+    def apply(self, role: AccountRole, terraform_root: Path | None = None) -> ApplyResult:
+        """terraform init/plan/apply of a stack (default: the committed one), then a re-plan that must be clean.
+
+        Applying the same role again updates its state in place, as a merged pull request would.
+        """
         platform, result = self.config.platform, self.result
         t0 = time.monotonic()
-        _say(f"terraform: applying the {role.value} stack into account {platform.account_id(role)} ...")
+        source = terraform_root or self.terraform_root
+        _say(f"terraform: applying {source / role.value} into account {platform.account_id(role)} ...")
         workdir = self.work_root / "stacks" / role.value
-        applied = apply_stack(self.terraform_root / role.value, workdir, self.sandbox.url, platform.home_region)
+        applied = apply_stack(source / role.value, workdir, self.sandbox.url, platform.home_region)
         result.applies.append(applied)
-        changes = result.replan_changes[role.value] = replan_changes(workdir)
-        result.seconds[f"apply {role.value}"] = time.monotonic() - t0
+        repeat = sum(a.stack == role.value for a in result.applies)
+        label = role.value + (f" #{repeat}" if repeat > 1 else "")
+        changes = result.replan_changes[label] = replan_changes(workdir)
+        result.seconds[f"apply {label}"] = time.monotonic() - t0
+        _say(f"  {applied.plan}")
+        if terraform_root is not None:  # an update: show what the pull request's plan changes
+            _say("\n".join(f"    {change}" for change in applied.changes))
         _say(f"  {len(applied.applied)} resources in state; a second plan shows "
              + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
         for address, error in applied.failed.items():
@@ -122,7 +132,8 @@ def run_demo(config: MlgovConfig, work_root: Path, config_dir: Path) -> tuple[De
         lifecycle = run_lifecycle(deployed, config_dir)
         result = deployed.result
         governance = deployed.governance()
-        result.items = version_items(governance, deployed.names.governance_table, "credit-risk", lifecycle.version)
+        result.items = [item for version in (lifecycle.first, lifecycle.challenger)
+                        for item in version_items(governance, deployed.names.governance_table, "credit-risk", version)]
         result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in ("registry-sync", "metrics-ingest"))
         result.invocations = deployed.sandbox.invocations()
     result.seconds["total"] = time.monotonic() - started
@@ -141,7 +152,7 @@ def print_report(result: DemoResult) -> None:
     for inv in result.invocations[-10:]:
         outcome = inv.get("payload") or inv.get("error")
         _say(f"  {inv.get('function_arn')}: {inv.get('status')} {json.dumps(outcome, default=str)[:160]}")
-    _say("\ngovernance table, this version:")
+    _say("\ngovernance table, both versions:")
     for item in map(_plain, result.items):
         kind = item.get("item_type")
         fields = ("stage", "status", "approval_status", "registered_by", "approved_by", "metrics", "qa_metrics",
@@ -161,9 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result, lifecycle = run_demo(load_config(args.config), args.work, args.config)
     print_report(result)
+    winner_serves_all = bool(lifecycle.serving_after_promotion) and all(
+        versions == {lifecycle.winner} for versions in lifecycle.serving_after_promotion.values())
     ok = (bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
-          and lifecycle.report_html is not None and lifecycle.report_html.exists())
+          and winner_serves_all and lifecycle.report_html is not None and lifecycle.report_html.exists())
     _say(f"\nA/B production metrics per variant: {lifecycle.ab_metrics}")
+    _say(f"winner: version {lifecycle.winner}; answering after its promotion: {lifecycle.serving_after_promotion}")
     _say(f"governance report: {lifecycle.report_html}")
     _say("\ndemo: OK, the server is stopped" if ok else "\ndemo: FAILED (see above)")
     return 0 if ok else 1

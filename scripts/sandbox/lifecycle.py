@@ -17,25 +17,34 @@ from typing import Any
 
 from mlgov_cli.api_client import InferenceApiClient, find_api_id, inference_api_name, predict_url
 from mlgov_cli.qa_metrics import accuracy, auc, percentile
-from mlgov_cli.training import FEATURES, read_labelled_sample
-from mlgov_config import AccountRole
+from mlgov_cli.training import SEED, read_labelled_sample, write_labelled_sample
+from mlgov_config import AccountRole, load_config
+from mlgov_core import gates
 from sandbox.accounts import SANDBOX_KEY
+from sandbox.stacks import synth_stacks
 from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 REGISTRANT = "data-scientist@example.com"
 APPROVER = "model-approver@example.com"
 USE_CASE = "credit-risk"
-AB_REQUESTS = 100
+AB_REQUESTS = 300
+SERVING_CHECK_REQUESTS = 20
+# The challenger is retrained on a newer, larger snapshot (a new seed of the generated data set).
+RETRAIN_ROWS, RETRAIN_DATA_SEED = 6000, SEED + 1
+PROD_TRAFFIC_SEED = SEED + 11  # applicants neither the candidates nor QA have seen
 
 
 @dataclass
 class LifecycleResult:
-    version: int = 0
-    model_package_arn: str = ""
+    first: int = 0  # the first registered version, deployed by the committed config
+    challenger: int = 0  # the retrained version put through the same gates, then A/B tested
+    winner: int = 0
+    model_package_arns: dict[int, str] = field(default_factory=dict)
     refused_self_approval: int = -1
-    outputs: dict[str, Any] = field(default_factory=dict)
-    ab_metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    ab_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # variant -> production metrics
+    serving_after_promotion: dict[str, set[int]] = field(default_factory=dict)  # variant -> versions that answered
+    config_dir: Path | None = None  # the scratch config the promotions edited
     report_html: Path | None = None
 
 
@@ -77,32 +86,40 @@ def onboard_scratch(mlgov: Mlgov, source_config: Path) -> None:
           "--gate", "auc >= 0.75", "--gate", "p95_latency_ms <= 200", config_dir=scratch)
 
 
-def register_best_candidate(mlgov: Mlgov, result: LifecycleResult) -> None:
+def register_best_candidate(mlgov: Mlgov, result: LifecycleResult, experiment: str, *train_args: str) -> int:
     """Seed step 3: train candidates in MLflow, register the best run into the shared group."""
-    mlgov("train", "--experiment", USE_CASE, "--sample", str(mlgov.work / "qa-sample.csv"))
-    answer = mlgov("register", "--use-case", USE_CASE, "--experiment", USE_CASE, "--best-by", "auc",
+    mlgov("train", "--experiment", experiment, *train_args)
+    answer = mlgov("register", "--use-case", USE_CASE, "--experiment", experiment, "--best-by", "auc",
                    "--registered-by", REGISTRANT, as_json=True)
-    result.model_package_arn, result.version = answer["model_package_arn"], int(answer["version"])
+    version = int(answer["version"])
+    result.model_package_arns[version] = answer["model_package_arn"]
+    return version
+
+
+def send_labelled_traffic(deployed: Any, sample: Path, requests: int) -> dict[str, dict[str, list]]:
+    """Signed requests through the prod inference API; what each variant answered, with the labels."""
+    names, platform = deployed.names, deployed.config.platform
+    caller = deployed.session(AccountRole.PROD, f"{platform.name_prefix}-metrics-publisher", "prod-traffic")
+    api_id = find_api_id(caller.client("apigateway"), inference_api_name(names.endpoint(USE_CASE, "prod")))
+    client = InferenceApiClient(caller.session, predict_url(api_id, platform.home_region, endpoint_url=deployed.sandbox.url))
+    header, rows, labels = read_labelled_sample(sample)
+    by_variant: dict[str, dict[str, list]] = {}
+    for row, label in list(zip(rows, labels, strict=True))[:requests]:
+        answer = client.post({"instances": [dict(zip(header, row, strict=True))]})
+        seen = by_variant.setdefault(answer.body.get("variant", "?"), {"scores": [], "labels": [], "latency": [], "version": []})
+        seen["scores"].append(answer.body["prediction"]["predictions"][0])
+        seen["labels"].append(label)
+        seen["latency"].append(answer.latency_ms)
+        seen["version"].append(int(answer.body.get("model_version")))
+    return by_variant
 
 
 def ab_traffic(deployed: Any, sample: Path) -> dict[str, dict[str, float]]:
     """Seed step 9: labelled traffic through the prod API; production metrics per variant to the bus."""
     names, platform = deployed.names, deployed.config.platform
     publisher = deployed.session(AccountRole.PROD, f"{platform.name_prefix}-metrics-publisher", "prod-metrics")
-    api_id = find_api_id(publisher.client("apigateway"), inference_api_name(names.endpoint(USE_CASE, "prod")))
-    client = InferenceApiClient(publisher.session, predict_url(api_id, platform.home_region, endpoint_url=deployed.sandbox.url))
-    header, rows, labels = read_labelled_sample(sample)
-    by_variant: dict[str, dict[str, list]] = {}
-    for row, label in list(zip(rows, labels, strict=True))[:AB_REQUESTS]:
-        answer = client.post({"instances": [dict(zip(header, row, strict=True))]})
-        seen = by_variant.setdefault(answer.body.get("variant", "?"), {"scores": [], "labels": [], "latency": [], "version": []})
-        seen["scores"].append(answer.body["prediction"]["predictions"][0])
-        seen["labels"].append(label)
-        seen["latency"].append(answer.latency_ms)
-        seen["version"].append(answer.body.get("model_version"))
-    metrics = {}
-    entries = []
-    for variant, seen in sorted(by_variant.items()):
+    metrics, entries = {}, []
+    for variant, seen in sorted(send_labelled_traffic(deployed, sample, AB_REQUESTS).items()):
         values = {"invocations": len(seen["scores"]), "auc": auc(seen["scores"], seen["labels"]),
                   "accuracy": accuracy(seen["scores"], seen["labels"]), "p95_latency_ms": percentile(seen["latency"], 95)}
         metrics[variant] = {k: round(v, 4) for k, v in values.items() if v is not None}
@@ -111,10 +128,36 @@ def ab_traffic(deployed: Any, sample: Path) -> dict[str, dict[str, float]]:
                             "schema_version": 1, "model_package_group": USE_CASE, "model_version": seen["version"][0],
                             "stage": "Prod", "kind": "production", "variant": variant, "metrics": metrics[variant],
                             "reported_by": publisher.role_arn, "reported_at": _now()})})
+        metrics[variant]["version"] = seen["version"][0]
     publisher.client("events").put_events(Entries=entries)
-    print(f"\nprod: {AB_REQUESTS} labelled requests split {({v: m['invocations'] for v, m in metrics.items()})}; "
-          "production metrics per variant reported to the governance bus", flush=True)
+    print(f"\nprod: {AB_REQUESTS} labelled requests; production metrics per variant reported to the governance bus:", flush=True)
+    for variant, values in metrics.items():
+        print(f"  {variant:12} {values}", flush=True)
     return metrics
+
+
+def pick_winner(ab: dict[str, dict[str, float]], prod_gates: list[str], champion: str = "champion") -> int:
+    """The version of the variant with the best production AUC among those passing the Prod gates.
+
+    A tie (or nothing passing) keeps the champion: replacing what runs needs evidence, not noise.
+    """
+    def merit(variant: str) -> float:
+        values = ab[variant]
+        passing = "auc" in values and gates.all_pass(gates.evaluate_all(prod_gates, values))
+        return values["auc"] if passing else float("-inf")
+
+    chosen = max(ab, key=lambda v: (merit(v), v == champion))
+    print(f"\nA/B result: {chosen} (version {ab[chosen]['version']}) wins: production AUC "
+          + ", ".join(f"{v} {ab[v].get('auc')}" for v in ab) + f"; Prod gates {prod_gates}", flush=True)
+    return int(ab[chosen]["version"])
+
+
+def release(deployed: Any, config_dir: Path, role: AccountRole) -> None:
+    """What merging a promotion's pull request does: synth from the edited config, apply that stack."""
+    out = deployed.work_root / "terraform"
+    print(f"\nsynth: {config_dir} -> {out} (the Terraform the pull request commits)", flush=True)
+    synth_stacks(config_dir, out)
+    deployed.apply(role, terraform_root=out)
 
 
 def _now() -> str:
@@ -123,36 +166,74 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def run_lifecycle(deployed: Any, source_config: Path) -> LifecycleResult:
-    """Seed steps 1-10 with the CLI; the registry and dev stacks are applied already."""
-    work, result = deployed.work_root, LifecycleResult()
-    config_dir = work / "config"
-    shutil.rmtree(config_dir, ignore_errors=True)
-    shutil.copytree(source_config, config_dir)
-    mlgov = Mlgov(deployed.sandbox.url, config_dir, work, deployed.config.platform.home_region)
-
-    onboard_scratch(mlgov, source_config)
-    register_best_candidate(mlgov, result)
+def first_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: Path) -> None:
+    """Seed steps 3-8 for the first version: the committed config already deploys version 1."""
+    result.first = version = register_best_candidate(mlgov, result, USE_CASE, "--sample", str(sample))
     deployed.sandbox.drain()
-    version = str(result.version)
+    v = str(version)
     # Separation of duties: the registrant cannot approve their own version.
-    result.refused_self_approval = mlgov("approve", USE_CASE, version, "--stage", "Test", "--reason", "looks good",
+    result.refused_self_approval = mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "looks good",
                                          "--approver", REGISTRANT, expect=1).returncode
-    mlgov("approve", USE_CASE, version, "--stage", "Test", "--reason", "offline metrics reviewed", "--approver", APPROVER)
+    mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "offline metrics reviewed", "--approver", APPROVER)
     mlgov("check", "--use-case", USE_CASE, expect=1)  # prod still names a version not approved for Prod
     deployed.apply(AccountRole.TEST)
-    mlgov("qa", "--use-case", USE_CASE, "--version", version, "--sample", str(work / "qa-sample.csv"))
+    mlgov("qa", "--use-case", USE_CASE, "--version", v, "--sample", str(sample))
     deployed.sandbox.drain()
-    mlgov("approve", USE_CASE, version, "--stage", "Prod", "--reason", "QA gates passed", "--approver", APPROVER)
+    mlgov("approve", USE_CASE, v, "--stage", "Prod", "--reason", "QA gates passed", "--approver", APPROVER)
     deployed.sandbox.drain()
     mlgov("check", "--use-case", USE_CASE)
     deployed.apply(AccountRole.PROD)
-    result.ab_metrics = ab_traffic(deployed, work / "qa-sample.csv")
+
+
+def challenger_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: Path) -> None:
+    """A retrained version through the same gates, promoted by config edits, then A/B tested in prod."""
+    result.challenger = version = register_best_candidate(
+        mlgov, result, f"{USE_CASE}-retrain", "--rows", str(RETRAIN_ROWS), "--data-seed", str(RETRAIN_DATA_SEED))
     deployed.sandbox.drain()
-    mlgov("promote", USE_CASE, version, "--to", "prod", "--variant", "champion", "--weight", "95", "--rebalance", "--dry-run")
+    v = str(version)
+    mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "retrained on a newer snapshot", "--approver", APPROVER)
+    mlgov("promote", USE_CASE, v, "--to", "test")
+    mlgov("check", "--use-case", USE_CASE)
+    release(deployed, mlgov.config_dir, AccountRole.TEST)
+    mlgov("qa", "--use-case", USE_CASE, "--version", v, "--sample", str(sample))
+    deployed.sandbox.drain()
+    mlgov("approve", USE_CASE, v, "--stage", "Prod", "--reason", "QA gates passed", "--approver", APPROVER)
+    deployed.sandbox.drain()
+    mlgov("promote", USE_CASE, v, "--to", "prod", "--variant", "challenger", "--weight", "50", "--rebalance")
+    mlgov("check", "--use-case", USE_CASE)
+    release(deployed, mlgov.config_dir, AccountRole.PROD)
+
+
+def promote_winner(mlgov: Mlgov, deployed: Any, result: LifecycleResult, prod_gates: list[str]) -> None:
+    """Seed step 10: the A/B winner serves every variant, i.e. all traffic."""
+    result.winner = pick_winner(result.ab_metrics, prod_gates)
+    mlgov("promote", USE_CASE, str(result.winner), "--to", "prod", "--all-variants")
+    mlgov("check", "--use-case", USE_CASE)
+    release(deployed, mlgov.config_dir, AccountRole.PROD)
+    answered = send_labelled_traffic(deployed, mlgov.work / "prod-traffic.csv", SERVING_CHECK_REQUESTS)
+    result.serving_after_promotion = {variant: set(seen["version"]) for variant, seen in answered.items()}
+    print(f"\nprod after the promotion: versions answering per variant {result.serving_after_promotion}", flush=True)
+
+
+def run_lifecycle(deployed: Any, source_config: Path) -> LifecycleResult:
+    """Seed steps 1-10 with the CLI; the registry and dev stacks are applied already."""
+    work, result = deployed.work_root, LifecycleResult()
+    config_dir = result.config_dir = work / "config"
+    shutil.rmtree(config_dir, ignore_errors=True)
+    shutil.copytree(source_config, config_dir)
+    mlgov = Mlgov(deployed.sandbox.url, config_dir, work, deployed.config.platform.home_region)
+    qa_sample = work / "qa-sample.csv"
+    write_labelled_sample(work / "prod-traffic.csv", AB_REQUESTS, seed=PROD_TRAFFIC_SEED)
+
+    onboard_scratch(mlgov, source_config)
+    first_release(mlgov, deployed, result, qa_sample)
+    challenger_release(mlgov, deployed, result, qa_sample)
+    result.ab_metrics = ab_traffic(deployed, work / "prod-traffic.csv")
+    deployed.sandbox.drain()
+    promote_winner(mlgov, deployed, result, load_config(config_dir).use_cases[USE_CASE].gates.prod)
     mlgov("status")
     mlgov("list", "--stage", "Prod", "--status", "Approved")
-    mlgov("history", USE_CASE, version)
+    mlgov("history", USE_CASE, str(result.challenger))
     mlgov("reconcile", "--dry-run")
     mlgov("report", "--out", str(work / "reports"))
     result.report_html = work / "reports" / "governance-report.html"

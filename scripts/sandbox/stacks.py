@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +25,8 @@ ENDPOINT_SERVICES = (
 )
 FAILED_RESOURCE = re.compile(r"^\s*with (\S+),", re.MULTILINE)
 PLANNED_CHANGE = re.compile(r"^\s*# (\S+ (?:will|must) be .+)$", re.MULTILINE)
+PLAN_SUMMARY = re.compile(r"^Plan: .+$", re.MULTILINE)
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def override(endpoint_url: str, region: str) -> dict:
@@ -47,6 +51,16 @@ class ApplyResult:
     stack: str
     applied: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)  # address -> first error line
+    plan: str = ""  # terraform's "Plan: N to add, N to change, N to destroy." line
+    changes: list[str] = field(default_factory=list)  # "<address> will be updated in-place", ...
+
+
+def synth_stacks(config_dir: Path, out_dir: Path) -> None:
+    """`main.py` on a config folder: the Terraform a promotion's pull request would commit."""
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "main.py"), "--config", str(config_dir), "--out", str(out_dir)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise TerraformError(f"synth of {config_dir} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
 
 
 def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) -> ApplyResult:
@@ -55,7 +69,10 @@ def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) 
     result = ApplyResult(stack_dir.name)
     tf.init(backend=True)
     # A saved plan applies without a prompt, so no -auto-approve is needed anywhere.
-    tf.run("plan", "-no-color", "-input=false", "-out=sandbox.tfplan")
+    planned = tf.run("plan", "-no-color", "-input=false", "-out=sandbox.tfplan").stdout
+    summary = PLAN_SUMMARY.search(planned)
+    result.plan = summary.group(0) if summary else "No changes."
+    result.changes = PLANNED_CHANGE.findall(planned)
     proc = tf.run("apply", "-no-color", "-input=false", "sandbox.tfplan", check=False)
     result.applied = sorted(tf.run("state", "list").stdout.split())
     if proc.returncode != 0:

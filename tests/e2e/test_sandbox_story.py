@@ -29,13 +29,17 @@ def _plain(item: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
-    """One sandbox for the module: applying the four stacks costs a few minutes."""
+    """One sandbox for the module: applying the four stacks and the promotions costs several minutes."""
     with deployed_sandbox(CONFIG, tmp_path_factory.mktemp("sandbox")) as deployed:
         lifecycle = run_lifecycle(deployed, REPO_ROOT / "config")
         governance = deployed.governance()
-        registry = governance.client("sagemaker").describe_model_package(ModelPackageName=lifecycle.model_package_arn)
-        items = {i["sk"]: i for i in map(_plain, version_items(governance, deployed.names.governance_table,
-                                                               "credit-risk", lifecycle.version))}
+        sagemaker = governance.client("sagemaker")
+        versions = (lifecycle.first, lifecycle.challenger)
+        registry = {v: sagemaker.describe_model_package(ModelPackageName=lifecycle.model_package_arns[v]) for v in versions}
+        items = {v: {i["sk"]: i for i in map(_plain, version_items(governance, deployed.names.governance_table,
+                                                                      "credit-risk", v))} for v in versions}
+        endpoint = deployed.session(AccountRole.PROD, CONFIG.platform.terraform_role_name, "check").client("sagemaker").describe_endpoint(
+            EndpointName=deployed.names.endpoint("credit-risk", "prod"))
         # Events that cannot be processed must end in a DLQ with their reason, not vanish.
         governance.client("events").put_events(Entries=[{
             "Source": "aws.sagemaker", "DetailType": "SageMaker Model Package State Change",
@@ -55,30 +59,41 @@ def story(tmp_path_factory):
             url = sqs.get_queue_url(QueueName=deployed.dead_letter_queue(function))["QueueUrl"]
             return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
 
-        yield {"result": deployed.result, "lifecycle": lifecycle, "registry": registry, "items": items,
+        yield {"result": deployed.result, "lifecycle": lifecycle, "registry": registry, "items": items, "endpoint": endpoint,
                "registry_dead_letters": dead_letters("registry-sync"), "metrics_dead_letters": dead_letters("metrics-ingest")}
 
 
-def test_all_four_stacks_apply_completely_and_replan_clean(story):
+def test_all_four_stacks_apply_and_every_promotion_replans_clean(story):
     result = story["result"]
-    assert [a.stack for a in result.applies] == ["governance", "dev", "test", "prod"]
+    # Committed stacks first, then the pull requests of the challenger and of the winner.
+    assert [a.stack for a in result.applies] == ["governance", "dev", "test", "prod", "test", "prod", "prod"]
     for applied in result.applies:
         assert applied.failed == {}, f"{applied.stack}: resources not applied: {applied.failed}"
-    assert result.replan_changes == {"governance": [], "dev": [], "test": [], "prod": []}
+    assert result.replan_changes == {s: [] for s in ("governance", "dev", "test", "prod", "test #2", "prod #2", "prod #3")}
+
+
+def test_promotions_update_the_endpoints_in_place(story):
+    test_update, challenger_update, winner_update = story["result"].applies[4:]
+    for applied in (test_update, challenger_update, winner_update):
+        assert not any("endpoint." in c and "must be replaced" in c for c in applied.changes), applied.changes
+        assert any(c.startswith("aws_sagemaker_endpoint.") and "updated in-place" in c for c in applied.changes), applied.changes
 
 
 def test_registered_from_dev_into_the_governance_registry(story):
-    arn = story["lifecycle"].model_package_arn
-    assert arn.split(":")[4] == GOVERNANCE and "/credit-risk/" in arn
-    assert story["registry"]["CustomerMetadataProperties"]["registered_by"] == REGISTRANT
+    lifecycle = story["lifecycle"]
+    assert (lifecycle.first, lifecycle.challenger) == (1, 2)
+    for version, arn in lifecycle.model_package_arns.items():
+        assert arn.split(":")[4] == GOVERNANCE and arn.endswith(f"/credit-risk/{version}")
+        assert story["registry"][version]["CustomerMetadataProperties"]["registered_by"] == REGISTRANT
 
 
 def test_registrant_could_not_approve_their_own_version(story):
     assert story["lifecycle"].refused_self_approval == 1
 
 
-def test_registry_and_table_agree_on_the_prod_approval(story):
-    registry, state = story["registry"], story["items"]["STATE"]
+@pytest.mark.parametrize("version", [1, 2])
+def test_registry_and_table_agree_on_the_prod_approval(story, version):
+    registry, state = story["registry"][version], story["items"][version]["STATE"]
     assert registry["ModelApprovalStatus"] == "Approved"
     assert registry["ModelLifeCycle"]["Stage"] == "Prod" and registry["ModelLifeCycle"]["StageStatus"] == "Approved"
     assert (state["stage"], state["status"], state["approval_status"]) == ("Prod", "Approved", "Approved")
@@ -89,24 +104,38 @@ def test_registry_and_table_agree_on_the_prod_approval(story):
     assert qa["auc"] >= Decimal("0.75"), "the Prod gate passed on these metrics"
 
 
-def test_history_keeps_every_change(story):
-    history = [i for sk, i in story["items"].items() if sk.startswith("HIST#") and i["item_type"] == "history"]
+@pytest.mark.parametrize("version", [1, 2])
+def test_history_keeps_every_change(story, version):
+    history = [i for sk, i in story["items"][version].items() if sk.startswith("HIST#") and i["item_type"] == "history"]
     stages = {(h["stage"], h["status"]) for h in history}
     assert {("Dev", "Pending"), ("Test", "Approved"), ("Prod", "Approved")} <= stages
 
 
-def test_production_metrics_per_variant(story):
+def test_ab_test_compared_the_two_versions_on_production_traffic(story):
     ab = story["lifecycle"].ab_metrics
-    assert set(ab) == {"champion", "challenger"}
-    assert ab["champion"]["invocations"] == 90 and ab["challenger"]["invocations"] == 10, "weights 90/10 from config"
-    for variant in ab:
-        assert f"METRICS#production#{variant}" in story["items"]
+    assert {v: (m["version"], m["invocations"]) for v, m in ab.items()} == {"champion": (1, 150), "challenger": (2, 150)}, \
+        "the challenger's promotion rebalanced 90/10 to 50/50"
+    for variant, metrics in ab.items():
+        recorded = story["items"][metrics["version"]][f"METRICS#production#{variant}"]
+        assert recorded["metrics"]["auc"] == Decimal(str(metrics["auc"]))
+
+
+def test_the_winner_serves_all_traffic(story):
+    lifecycle = story["lifecycle"]
+    ab = lifecycle.ab_metrics
+    expected = ab["challenger"]["version"] if ab["challenger"]["auc"] > ab["champion"]["auc"] else ab["champion"]["version"]
+    assert lifecycle.winner == expected
+    assert lifecycle.serving_after_promotion == {"champion": {expected}, "challenger": {expected}}
+    deployed = load_config(lifecycle.config_dir).use_cases["credit-risk"].deployments
+    assert {v.version for v in deployed.prod.variants} == {expected} and deployed.test.version == 2
+    weights = {v["VariantName"]: v["CurrentWeight"] for v in story["endpoint"]["ProductionVariants"]}
+    assert weights == {"champion": 50.0, "challenger": 50.0}
 
 
 def test_report_shows_what_the_table_holds(story):
     html = story["lifecycle"].report_html.read_text()
     markdown = story["lifecycle"].report_html.with_suffix(".md").read_text()
-    for text in ("credit-risk", "Prod", "Approved", APPROVER):
+    for text in ("credit-risk", "Prod", "Approved", APPROVER, "challenger", "champion"):
         assert text in html and text in markdown, f"{text!r} missing from the report"
 
 
