@@ -1,7 +1,9 @@
 """The seed's lifecycle in the sandbox, driven by the `mlgov` commands a real team runs.
 
 Every step is a subprocess `mlgov ...` against the sandbox (--endpoint-url), with a scratch copy of
-config/ so promotions never touch the repository's files. Terraform applies the committed stacks.
+config/ so promotions never touch the repository's files. The first release applies the committed
+stacks; each later promotion is what merging its pull request does: synth of the edited scratch config
+into a scratch terraform/ folder, then apply of that stack over the same state.
 """
 
 from __future__ import annotations
