@@ -1,6 +1,6 @@
 """Governance rules: stages, statuses and how registry values map onto them.
 
-Transitions and gates grow here (promotion issue); this module is the only definition of them.
+Transitions, decisions and how a history reads are defined here and nowhere else (gates: gates.py).
 """
 
 from __future__ import annotations
@@ -110,3 +110,33 @@ def deployable(stage: Stage | str, status: StageStatus | str, approval: Approval
     if stage_index(stage) > stage_index(target):
         return True
     return Stage(stage) == target and StageStatus(status) == StageStatus.APPROVED
+
+
+class Change(str, Enum):
+    """What one history item did to a version, compared with the item before it."""
+
+    REGISTERED = "registered"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    PENDING = "pending"  # back to waiting for a decision, e.g. a stage reset by hand in the registry
+    METADATA = "metadata"  # stage, status and approval unchanged: metrics or a description were written
+
+
+# The fields whose change is a governance event; any other difference is metadata.
+GOVERNED_FIELDS = ("stage", "status", "approval_status")
+
+
+def classify_change(previous: dict | None, current: dict) -> Change:
+    """The one reading of a version's history that `mlgov history` and the report share.
+
+    A first item in a decided status is a decision (its registration event was never recorded);
+    a repeat of the same state, such as QA metrics written into the registry, is never a decision.
+    """
+    if previous is not None and all(previous.get(f) == current.get(f) for f in GOVERNED_FIELDS):
+        return Change.METADATA
+    status = current.get("status")
+    if status == StageStatus.APPROVED.value:
+        return Change.APPROVED
+    if status == StageStatus.REJECTED.value:
+        return Change.REJECTED
+    return Change.REGISTERED if previous is None else Change.PENDING

@@ -179,18 +179,19 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "source": f"metrics report from {item.get('reported_from_account') or '?'} (event {item.get('event_id') or '-'})",
             })
             continue
+        kind = rules.classify_change(previous, item)
         now = f"{item.get('stage')}/{item.get('status')} {item.get('approval_status')}"
-        if previous is None:
-            change = f"registered: {now}"
+        if kind == rules.Change.METADATA:
+            change = f"{now} (metadata)"
+        elif previous is None:
+            change = f"{kind.value}: {now}"
         else:
-            before = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')}"
-            change = f"{before} -> {now}" if before != now else f"{now} (metadata)"
+            change = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')} -> {now}"
         decided = item.get("approval_status") in (rules.ApprovalStatus.APPROVED.value, rules.ApprovalStatus.REJECTED.value)
         if decided and item.get("approved_by"):
-            verb = "changed_by" if change.endswith("(metadata)") else (
-                "approved_by" if item["approval_status"] == rules.ApprovalStatus.APPROVED.value else "rejected_by")
+            verb = {rules.Change.APPROVED: "approved_by", rules.Change.REJECTED: "rejected_by"}.get(kind, "changed_by")
             actor = f"{verb} {item['approved_by']}"
-        elif previous is None:
+        elif kind == rules.Change.REGISTERED:
             actor = f"registered_by {item.get('registered_by') or '?'}"
         else:
             actor = "unknown (not recorded by the registry)"
