@@ -38,3 +38,15 @@ def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
         pytest.fail(f"main.py --out {out_dir} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     stacks = {path.parent.name: json.loads(path.read_text()) for path in sorted(out_dir.glob("*/main.tf.json"))}
     return Synth(out_dir, stacks)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def sandbox_emulator() -> None:
+    """Every test sees the emulator the sandbox runs: moto plus scripts/sandbox/patches, applied once.
+
+    The patches cannot be undone, and the in-thread sandbox servers of the CLI and sandbox tests apply
+    them anyway. Applying them before any test means no outcome depends on which tests ran first.
+    """
+    from sandbox.patches import apply_all
+
+    apply_all()

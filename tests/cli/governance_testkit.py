@@ -45,38 +45,14 @@ _serializer = TypeSerializer()
 # ------------------------------------------------------------------ moto, config, running the CLI
 
 
-def _sandbox_patches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The sandbox patches the CLI relies on, undone after the test.
-
-    Registry: lifecycle, identity (CreatedBy/LastModifiedBy) and update fields. Bus: moto resolves a
-    bus ARN of another account in the caller's account; the patch routes it to the owner's bus and
-    evaluates the bus policy.
-    """
-    from moto.events.models import Rule
-    from moto.events.responses import EventsHandler
-    from moto.sagemaker.models import ModelPackage, SageMakerModelBackend
-    from moto.sagemaker.responses import SageMakerResponse
-    from sandbox.patches import events_cross_account_bus, sagemaker_identity, sagemaker_lifecycle, sagemaker_update_fields
-
-    for owner, name in ((SageMakerResponse, "create_model_package"), (SageMakerResponse, "update_model_package"),
-                        (ModelPackage, "gen_response_object"), (SageMakerModelBackend, "update_model_package"),
-                        (EventsHandler, "put_events"), (Rule, "send_to_targets")):
-        monkeypatch.setattr(owner, name, owner.__dict__[name])  # records the original: restored at teardown
-    sagemaker_update_fields.apply()
-    sagemaker_lifecycle.apply()
-    sagemaker_identity.apply()
-    events_cross_account_bus.apply()
-
-
 @pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """moto in process with fake credentials, and the sandbox's registry and bus patches."""
+    """moto in process with fake credentials (the sandbox's patches are on for every test: tests/conftest.py)."""
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE", "MLGOV_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION}.items():
         monkeypatch.setenv(name, value)
-    _sandbox_patches(monkeypatch)
     with mock_aws():
         aws.reset_clients()
         yield

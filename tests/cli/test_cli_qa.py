@@ -188,9 +188,8 @@ def test_qa_checks_measures_and_reports_on_the_metrics_bus(bus: Any, config_dir:
     event = events[0]
     assert event["source"] == "mlgov.metrics" and event["detail-type"] == "Model Metrics Reported"
     # The event reached the governance bus through its policy (test account only, source mlgov.metrics).
-    # EventBridge sets "account" to the sender's, the test account; moto's plain SQS target drops it
-    # (with the sandbox's target patches loaded by other tests in the session it is there).
-    assert event.setdefault("account", TEST_ACCOUNT) == TEST_ACCOUNT
+    # EventBridge sets "account" to the sender's, the test account (moto drops it; the sandbox's patch sets it).
+    assert event["account"] == TEST_ACCOUNT
     parsed = metrics.parse_metrics_event(event, account_for_kind={metrics.Kind.QA: TEST_ACCOUNT,
                                                                   metrics.Kind.PRODUCTION: PROD_ACCOUNT},
                                          known_groups=frozenset({"credit-risk"}))

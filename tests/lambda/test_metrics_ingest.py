@@ -26,21 +26,7 @@ LATER = "2025-03-07T10:00:00.000Z"
 
 
 @pytest.fixture
-def aws_update_semantics(monkeypatch):
-    """UpdateModelPackage keeps the fields it is not given, as AWS does; moto 5.2.5 overwrites them.
-
-    The sandbox's own patch for that gap, applied for one test and undone after it.
-    """
-    from moto.sagemaker.models import SageMakerModelBackend
-    from sandbox.patches import sagemaker_update_fields
-
-    original = SageMakerModelBackend.__dict__["update_model_package"]
-    monkeypatch.setattr(SageMakerModelBackend, "update_model_package", original)  # restored at teardown
-    sagemaker_update_fields.apply()
-
-
-@pytest.fixture
-def registered(table, package_arn, aws_update_semantics) -> str:
+def registered(table, package_arn) -> str:
     """Version 1, approved for test, with the metadata registration gives it."""
     boto3.client("sagemaker").update_model_package(
         ModelPackageArn=package_arn,

@@ -100,7 +100,7 @@ def test_approved_by_comes_from_the_registry_for_this_change(settings, package_a
     approved_at = _approve_in_registry(package_arn)
     record_registry_change(with_detail(load_event("approved_for_test"), LastModifiedTime=approved_at), settings)
     state = state_of()
-    # Whatever identity the emulator reports (plain moto: a Studio profile; the sandbox patch: the caller ARN).
+    # The identity the registry reports for the change (the sandbox patch: the caller ARN) is the approver.
     described = boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)
     assert state["approved_by"] == registry.identity_name(described["LastModifiedBy"]) is not None
     assert state["registered_by"] == "alice@example.com"
