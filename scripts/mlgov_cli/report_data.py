@@ -26,7 +26,6 @@ from mlgov_core.queries import deserialize
 
 STAGES = [s.value for s in rules.STAGE_ORDER]
 STATUSES = [s.value for s in rules.StageStatus]
-DECISIONS = {rules.StageStatus.APPROVED.value, rules.StageStatus.REJECTED.value}
 QUERY_WORKERS = 8
 # Metadata keys `mlgov approve` / `mlgov reject` write (mlgov_cli.decisions).
 DECIDER_KEYS = {"approved": "approved_by", "rejected": "rejected_by"}
@@ -76,15 +75,6 @@ def _number_map(value: Any) -> dict[str, float]:
     return {k: float(v) for k, v in (value or {}).items() if isinstance(v, (int, float))}
 
 
-def _action(item: dict[str, Any], previous: dict[str, Any] | None) -> str:
-    status = item.get("status")
-    if status in DECISIONS:
-        return "approved" if status == rules.StageStatus.APPROVED.value else "rejected"
-    if previous is None:
-        return "registered"
-    return "pending"
-
-
 def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: UseCaseConfig | None) -> dict[str, Any]:
     """One version: state, history (oldest first), latest QA and production metrics, gate results.
 
@@ -113,14 +103,17 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
     history = []
     previous = None
     for item in history_items:
-        action = _action(item, previous)
+        action = rules.classify_change(previous, item).value
         metadata = item.get("customer_metadata") or {}
         if action in ("approved", "rejected"):
             # `mlgov approve/reject` names the decider in metadata; the registry's LastModifiedBy is the fallback.
             actor = metadata.get(DECIDER_KEYS[action]) or item.get("approved_by")
             reason = item.get("reason") or item.get("stage_description") or metadata.get(DECISION_REASON_KEY)
+        elif action == rules.Change.METADATA.value:
+            # Stage and status carried over from the last decision: its decider and reason are not this change's.
+            actor = reason = None
         else:
-            actor = item.get("registered_by")
+            actor = item.get("registered_by") if action == rules.Change.REGISTERED.value else None
             reason = item.get("reason") or item.get("stage_description")
         history.append({
             "at": item.get("last_modified"), "action": action, "stage": item.get("stage"), "status": item.get("status"),

@@ -158,3 +158,18 @@ def test_aws_failure_exits_3(gov: Gov, config_dir: Path):
     result = run(config_dir, "list", "--group", GROUP)  # no table
     assert result.exit_code == 3
     assert "ResourceNotFoundException" in result.output
+
+
+def test_history_metadata_change_is_not_a_decision():
+    from mlgov_cli.commands.audit import history_rows
+
+    approved = {"item_type": "history", "stage": "Test", "status": "Approved", "approval_status": "Approved",
+                "approved_by": "arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/bob",
+                "customer_metadata": {"decision_reason": "offline-eval-ok"}, "last_modified": "2025-02-02T10:00:00.000Z"}
+    # metrics-ingest wrote QA metrics into the registry: same state, the decider's fields carried along
+    qa_written = {**approved, "customer_metadata": {**approved["customer_metadata"], "qa:auc": "0.81"},
+                  "last_modified": "2025-02-03T10:00:00.000Z"}
+    rows = history_rows([approved, qa_written])
+    assert rows[0]["actor"].startswith("approved_by ")
+    assert rows[1]["change"] == "Test/Approved Approved (metadata)"
+    assert rows[1]["actor"] is None and rows[1]["reason"] is None, "the last decision's, not this change's"

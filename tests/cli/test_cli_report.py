@@ -30,6 +30,10 @@ def fill_scenario(filler: TableFiller) -> None:
                   reason="integration tests green", decided_by="arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/x",
                   metadata={"approved_by": "bob", "decision_reason": "integration tests green"})
     filler.metrics(cr, 1, "2025-02-03T10:00:00.000Z", {"auc": 0.81, "accuracy": 0.77, "p95_latency_ms": 120})
+    # metrics-ingest writes the QA metrics into the registry: the same Test/Approved state again, not a decision
+    filler.change(cr, 1, "2025-02-03T10:00:01.000Z", use_case=cr, approval="Approved", stage="Test", status="Approved",
+                  reason="integration tests green", metadata={"approved_by": "bob", "decision_reason": "integration tests green",
+                                                              "qa:auc": "0.81"})
     filler.change(cr, 1, "2025-02-04T10:00:00.000Z", use_case=cr, approval="Approved", stage="Prod", status="Approved",
                   reason="CAB-123 approved", metadata={"approved_by": "carol", "decision_reason": "CAB-123 approved"})
     filler.metrics(cr, 1, "2025-02-05T10:00:00.000Z", {"invocations": 18234, "latency_p95_ms": 38.2}, variant="champion")
@@ -128,6 +132,9 @@ def test_report_html_and_markdown_agree_with_the_table(calls: Counter, config_di
     assert [(t[3], t[4], t[6]) for t in timeline_md] == [
         ("1", "approved", "bob"), ("1", "approved", "carol"), ("2", "approved", "bob"), ("3", "rejected", "erin"),
         ("1", "approved", "henry")]
+    metadata_row = next(cells(line) for line in md.splitlines() if "| 2025-02-03T10:00:01.000Z |" in line)
+    assert metadata_row[:5] == ["1", "2025-02-03T10:00:01.000Z", "metadata", "Test", "Approved"]
+    assert "bob" not in metadata_row and "integration tests green" not in metadata_row, "not this change's author or reason"
     for name in ("bob", "carol", "erin", "henry", "CAB-123 approved", "champion", "challenger"):
         assert name in html and name in md
     assert "invocations=1.823e+04" in md or "invocations=18234" in md

@@ -188,7 +188,9 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         else:
             change = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')} -> {now}"
         decided = item.get("approval_status") in (rules.ApprovalStatus.APPROVED.value, rules.ApprovalStatus.REJECTED.value)
-        if decided and item.get("approved_by"):
+        if kind == rules.Change.METADATA:
+            actor = None  # the item carries the last decision's author and reason, not this change's
+        elif decided and item.get("approved_by"):
             verb = {rules.Change.APPROVED: "approved_by", rules.Change.REJECTED: "rejected_by"}.get(kind, "changed_by")
             actor = f"{verb} {item['approved_by']}"
         elif kind == rules.Change.REGISTERED:
@@ -200,7 +202,7 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "kind": "registry change",
             "change": change,
             "actor": actor,
-            "reason": _reason(item),
+            "reason": None if kind == rules.Change.METADATA else _reason(item),
             "source": f"{item.get('source') or 'sagemaker'} (event {item.get('event_id') or '-'})",
         })
         previous = item
