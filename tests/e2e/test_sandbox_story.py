@@ -137,6 +137,8 @@ def test_report_shows_what_the_table_holds(story):
     markdown = story["lifecycle"].report_html.with_suffix(".md").read_text()
     for text in ("credit-risk", "Prod", "Approved", APPROVER, "challenger", "champion"):
         assert text in html and text in markdown, f"{text!r} missing from the report"
+    # Test and Prod for each version; QA metrics written into the registry are not decisions.
+    assert "## Approval timeline (4 decisions)" in markdown
 
 
 def test_unprocessable_events_end_in_their_dead_letter_queues(story):
