@@ -5,7 +5,7 @@
                                only the attributes that list a version (LISTING_ATTRIBUTES) come back
 - one version's details ...... Query its partition (state, history, latest metrics), in parallel
 Never a Scan: the cost grows with the versions reported, not with the table. One request per version
-is the floor: history and latest-metrics items are not on an index that spans versions.
+is the floor: history items are indexed only by change day, latest-metrics items on no index.
 
 The model is plain JSON-able data (``--json`` prints it); the templates only lay it out.
 """
