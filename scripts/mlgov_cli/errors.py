@@ -32,13 +32,18 @@ class AwsFailure(CliError):
         super().__init__(message, EXIT_AWS)
 
 
+def aws_failure(action: str, error: Exception) -> AwsFailure:
+    """Exit 3, naming what was being done and AWS's own error code and message."""
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return AwsFailure(f"{action} failed: {details.get('Code', 'error')}: {details.get('Message', error)}")
+    return AwsFailure(f"{action} failed: {error}")
+
+
 @contextmanager
 def aws_errors(action: str) -> Iterator[None]:
     """Any AWS failure (denied, throttled, unreachable) becomes exit 3 with what was being done."""
     try:
         yield
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        raise AwsFailure(f"{action} failed: {details.get('Code', 'error')}: {details.get('Message', error)}") from None
-    except BotoCoreError as error:
-        raise AwsFailure(f"{action} failed: {error}") from None
+    except (ClientError, BotoCoreError) as error:
+        raise aws_failure(action, error) from None

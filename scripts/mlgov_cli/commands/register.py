@@ -26,7 +26,7 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import AwsFailure, CliError, RuleViolation
+from mlgov_cli.errors import AwsFailure, CliError, RuleViolation, aws_failure
 from mlgov_cli.mlflow_source import MODEL_ARTIFACT_PATH, MlflowSource, RunInfo, RunNotFound, TrackingError, package_model
 from mlgov_cli.output import emit, emit_object, progress
 from mlgov_config import AccountRole, UseCaseConfig
@@ -50,13 +50,6 @@ def _use_case(ctx: Context, name: str) -> UseCaseConfig:
         known = ", ".join(sorted(ctx.config.use_cases)) or "none"
         raise CliError(f"unknown use case {name!r} (configured: {known})")
     return use_case
-
-
-def _aws_error(action: str, err: Exception) -> AwsFailure:
-    if isinstance(err, ClientError):
-        error = err.response.get("Error", {})
-        return AwsFailure(f"{action} failed: {error.get('Code')}: {error.get('Message')}")
-    return AwsFailure(f"{action} failed: {err}")
 
 
 def _session_name(identity: str | None, default: str) -> str:
@@ -222,13 +215,13 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
         s3 = ctx.client(AccountRole.DEV, role_name, "s3", session_name)
         registrant = registered_by or ctx.client(AccountRole.DEV, role_name, "sts", session_name).get_caller_identity()["Arn"]
     except (ClientError, BotoCoreError) as err:
-        raise _aws_error(f"assuming {role_name} in the dev account", err) from None
+        raise aws_failure(f"assuming {role_name} in the dev account", err) from None
 
     with progress(ctx, f"checking {group} for versions of run {run.run_id} ..."):
         try:
             existing = versions_of_run(sagemaker, group_arn, run.run_id)
         except (ClientError, BotoCoreError) as err:
-            raise _aws_error(f"listing the versions of {group_arn} (needs sagemaker:ListModelPackages and DescribeModelPackage)", err) from None
+            raise aws_failure(f"listing the versions of {group_arn} (needs sagemaker:ListModelPackages and DescribeModelPackage)", err) from None
     if existing and not force:
         versions = ", ".join(f"{d['ModelPackageArn']}" for d in existing)
         raise RuleViolation(f"run {run.run_id} is already registered as {versions}; use --force to register it again")
@@ -281,7 +274,7 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
             message = f"{step} failed, nothing was registered"
             if left:
                 message += f"; could not delete {', '.join(f's3://{bucket}/{k}' for k in left)} (delete by hand)"
-            raise _aws_error(message, err) from None
+            raise aws_failure(message, err) from None
 
     arn = response["ModelPackageArn"]
     result = {"model_package_arn": arn, "version": int(arn.rsplit("/", 1)[1]), "model_package_group": group,
@@ -452,7 +445,7 @@ def register_external_command(ctx: Context, use_case: str, version_label: str, e
             state, history = external_items(group, version, uc.name, stored, timeparse.now_iso())
             outcome = store.write_change(table, state, history, client=dynamodb)
     except (ClientError, BotoCoreError) as err:
-        raise _aws_error(f"writing {table}", err) from None
+        raise aws_failure(f"writing {table}", err) from None
     result = {"model_group": external_group(group), "version": version, "version_id": state["version_id"],
               "version_label": version_label, "source": rules.SOURCE_EXTERNAL, "external_source": external_source,
               "result": "recorded" if created or outcome == store.WriteResult.RECORDED else "already recorded",
