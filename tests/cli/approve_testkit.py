@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from click.testing import CliRunner, Result
+
+from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -65,10 +66,7 @@ def sandbox_url() -> str:
 
 
 def role_client(url: str, service: str, role_arn: str, session: str) -> Any:
-    sts = boto3.client("sts", endpoint_url=url, region_name=REGION)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session)["Credentials"]
-    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    return assume(url, REGION, role_arn, session).client(service)
 
 
 @dataclass

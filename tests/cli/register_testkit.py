@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+
+from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -36,10 +37,7 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "MLFLOW_TRA
 
 
 def account_client(url: str, service: str, account: str) -> Any:
-    sts = boto3.client("sts", endpoint_url=url, region_name=REGION)
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/reg-test", RoleSessionName="reg-test")["Credentials"]
-    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
-                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    return assume(url, REGION, f"arn:aws:iam::{account}:role/reg-test", "reg-test").client(service)
 
 
 @dataclass
