@@ -6,20 +6,18 @@ import io
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 import requests
 from sandbox_accounts import GOV, REGION
 
 from sandbox import lambda_runner
+from sandbox.accounts import assume
+from sandbox.process import SandboxProcess
 
 COUNTER = """
 import os, time
@@ -188,31 +186,6 @@ def test_shutdown_stops_workers_and_runner_stays_usable(aws):
     assert (body["count"], entry["cold"]) == (1, True)
 
 
-def _server(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {**os.environ, "PYTHONPATH": os.path.join(root, "scripts")}
-    cmd = [sys.executable, "-m", "sandbox.server", "--port", str(port), "--state-dir", str(tmp_path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        assert proc.stdout.readline().strip() == f"READY {port}"
-        creds = boto3.client("sts", endpoint_url=url, region_name=REGION).assume_role(
-            RoleArn=f"arn:aws:iam::{GOV}:role/sandbox-test", RoleSessionName="test")["Credentials"]  # fmt: skip
-    except BaseException:
-        proc.kill()
-        proc.wait()
-        raise
-
-    def aws(service: str, account: str = GOV):
-        return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
-                            aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])  # fmt: skip
-
-    return proc, url, aws
-
-
 def _worker_pids(aws, url: str) -> set[int]:
     fns = [_function(aws) for _ in range(2)]
     for fn in fns:
@@ -228,12 +201,13 @@ def _worker_pids(aws, url: str) -> set[int]:
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGKILL])
 def test_no_worker_outlives_the_server_process(tmp_path, stop):
     """SIGTERM: the server shuts its workers down on exit; SIGKILL: orphaned workers notice and exit."""
-    proc, url, aws = _server(tmp_path)
-    try:
-        pids = _worker_pids(aws, url)
-    finally:
-        proc.send_signal(stop)
-        proc.wait(timeout=20)
+    with SandboxProcess(tmp_path / "state", tmp_path / "server.log") as sandbox:
+        account = assume(sandbox.url, REGION, f"arn:aws:iam::{GOV}:role/sandbox-test", "test")
+        try:
+            pids = _worker_pids(lambda service, *_: account.client(service), sandbox.url)
+        finally:
+            sandbox.proc.send_signal(stop)  # before the context's own SIGTERM: this test chooses the signal
+            sandbox.proc.wait(timeout=20)
     assert _gone(pids, timeout=10)
 
 
