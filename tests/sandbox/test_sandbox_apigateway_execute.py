@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 
 import boto3
 import pytest
@@ -13,6 +11,7 @@ import requests
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from sandbox_accounts import DEV, GOV, REGION
+from sandbox_functions import create_python_function
 
 ECHO = """
 import json
@@ -28,23 +27,6 @@ SCHEMA = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object"
           "properties": {"instances": {"type": "array", "minItems": 1}}}  # fmt: skip
 
 
-def _zip(source: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", source)
-    return buf.getvalue()
-
-
-def _function(aws, account: str, source: str) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = aws("iam", account).create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    return aws("lambda", account).create_function(
-        FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler", Code={"ZipFile": _zip(source)}, Timeout=30,
-    )["FunctionArn"]  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def api(aws) -> str:
     """REST API in DEV: POST /predict (validated, echo), POST /boom (raises), GET /items/{id} (malformed), GET /open (NONE)."""
@@ -53,7 +35,7 @@ def api(aws) -> str:
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     validator = apigw.create_request_validator(restApiId=api_id, name="body", validateRequestBody=True)["id"]
     apigw.create_model(restApiId=api_id, name="PredictRequest", contentType="application/json", schema=json.dumps(SCHEMA))
-    echo, failing, malformed = (_function(aws, DEV, s) for s in (ECHO, FAILING, MALFORMED))
+    echo, failing, malformed = (create_python_function(aws, s, account=DEV) for s in (ECHO, FAILING, MALFORMED))
 
     def route(path: str, method: str, fn: str, parent: str = root, auth: str = "AWS_IAM", **extra) -> str:
         resource = apigw.create_resource(restApiId=api_id, parentId=parent, pathPart=path)["id"]

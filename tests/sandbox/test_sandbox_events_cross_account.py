@@ -2,30 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import uuid
-import zipfile
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 from sandbox_accounts import DEV, GOV, REGION
+from sandbox_functions import create_python_function
 
 OTHER = "333333333333"
 ECHO = "def handler(event, context):\n    return event\n"
-
-
-def _function(aws) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = aws("iam", GOV).create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", ECHO)
-    return aws("lambda", GOV).create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
-                                              Code={"ZipFile": buf.getvalue()}, Timeout=30)["FunctionArn"]  # fmt: skip
 
 
 def _entry(bus_arn: str, source: str = "mlgov.metrics") -> dict:
@@ -42,7 +29,7 @@ def bus(aws) -> tuple[str, str]:
         "Sid": "AllowTestProd", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{DEV}:root"]},
         "Action": "events:PutEvents", "Resource": arn, "Condition": {"StringEquals": {"events:source": ["mlgov.metrics"]}}}]}
     events.put_permission(EventBusName=name, Policy=json.dumps(policy))  # what aws_cloudwatch_event_bus_policy calls
-    function = _function(aws)
+    function = create_python_function(aws, ECHO)
     events.put_rule(Name="metrics", EventBusName=name, EventPattern=json.dumps({"source": ["mlgov.metrics"]}))
     events.put_targets(Rule="metrics", EventBusName=name, Targets=[{"Id": "ingest", "Arn": function}])
     return arn, function

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 import uuid
-import zipfile
 
 import pytest
 import requests
 from sandbox_accounts import DEV, GOV, REGION
+from sandbox_functions import create_python_function
 
 POWERTOOLS_LAYER = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
 PATTERN = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"]}
@@ -41,22 +40,8 @@ def handler(event, context):
 """
 
 
-def _zip(source: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", source)
-    return buf.getvalue()
-
-
 def _function(aws, source: str, **extra) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = aws("iam", GOV).create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    return aws("lambda", GOV).create_function(
-        FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
-        Code={"ZipFile": _zip(source)}, Timeout=30, Layers=[POWERTOOLS_LAYER], **extra,
-    )["FunctionArn"]  # fmt: skip
+    return create_python_function(aws, source, Layers=[POWERTOOLS_LAYER], **extra)
 
 
 def _queue(aws, name: str) -> tuple[str, str]:

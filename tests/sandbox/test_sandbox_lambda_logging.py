@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import json
-import uuid
-import zipfile
 
 from sandbox_accounts import GOV
+from sandbox_functions import create_python_function
 
 from sandbox.patches.lambda_logging_config import effective
 
 
 def _create(aws, **extra) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = aws("iam", GOV).create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", "def handler(event, context):\n    return event\n")
-    aws("lambda", GOV).create_function(FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
-                                       Code={"ZipFile": buf.getvalue()}, **extra)  # fmt: skip
-    return name
+    return create_python_function(aws, "def handler(event, context):\n    return event\n", **extra).rsplit(":", 1)[1]
 
 
 def test_effective_defaults():

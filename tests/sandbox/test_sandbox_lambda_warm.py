@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
 import time
-import uuid
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 from sandbox_accounts import GOV, REGION
+from sandbox_functions import create_python_function, python_zip
 
 from sandbox import lambda_runner
 from sandbox.accounts import assume
@@ -37,22 +35,8 @@ VERSION = 1
 """
 
 
-def _zip(source: str) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        zf.writestr("app.py", source)
-    return buf.getvalue()
-
-
 def _function(aws, source: str = COUNTER, timeout: int = 30, **extra) -> str:
-    name = f"fn-{uuid.uuid4().hex[:8]}"
-    trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = aws("iam", GOV).create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
-    return aws("lambda", GOV).create_function(
-        FunctionName=name, Runtime="python3.11", Role=role, Handler="app.handler",
-        Code={"ZipFile": _zip(source)}, Timeout=timeout, **extra,
-    )["FunctionArn"]  # fmt: skip
+    return create_python_function(aws, source, Timeout=timeout, **extra)
 
 
 def _invoke(aws, fn: str, event: dict | None = None) -> tuple[dict, dict]:
@@ -141,7 +125,7 @@ def test_environment_or_code_change_starts_new_worker(aws):
     green, entry = _invoke(aws, fn)
     assert (green["color"], green["count"], entry["cold"]) == ("green", 1, True)
     assert _gone({blue["pid"]})  # the stale worker is stopped
-    lam.update_function_code(FunctionName=fn, ZipFile=_zip(COUNTER.replace("VERSION = 1", "VERSION = 2")))
+    lam.update_function_code(FunctionName=fn, ZipFile=python_zip(COUNTER.replace("VERSION = 1", "VERSION = 2")))
     body, entry = _invoke(aws, fn)
     assert (body["version"], body["count"], entry["cold"]) == (2, 1, True)
     assert _gone({green["pid"]})
