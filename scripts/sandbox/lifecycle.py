@@ -18,14 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from mlgov_cli.api_client import InferenceApiClient, find_api_id, inference_api_name, predict_url
+from mlgov_cli.commands.qa import metrics_detail, publish
 from mlgov_cli.qa_metrics import accuracy, auc, percentile
 from mlgov_cli.training import SEED, read_labelled_sample, write_labelled_sample
 from mlgov_config import AccountRole, load_config
-from mlgov_core import gates
+from mlgov_core import gates, timeparse
 from sandbox.accounts import SANDBOX_KEY
 from sandbox.stacks import synth_stacks
-from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
-from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 REGISTRANT = "data-scientist@example.com"
 APPROVER = "model-approver@example.com"
@@ -98,10 +97,14 @@ def register_best_candidate(mlgov: Mlgov, result: LifecycleResult, experiment: s
     return version
 
 
-def send_labelled_traffic(deployed: Any, sample: Path, requests: int) -> dict[str, dict[str, list]]:
+def prod_caller(deployed: Any) -> Any:
+    """The prod account's metrics publisher: it may call the prod API and put on the governance metrics bus."""
+    return deployed.session(AccountRole.PROD, f"{deployed.config.platform.name_prefix}-metrics-publisher", "prod-traffic")
+
+
+def send_labelled_traffic(deployed: Any, caller: Any, sample: Path, requests: int) -> dict[str, dict[str, list]]:
     """Signed requests through the prod inference API; what each variant answered, with the labels."""
     names, platform = deployed.names, deployed.config.platform
-    caller = deployed.session(AccountRole.PROD, f"{platform.name_prefix}-metrics-publisher", "prod-traffic")
     api_id = find_api_id(caller.client("apigateway"), inference_api_name(names.endpoint(USE_CASE, "prod")))
     client = InferenceApiClient(caller.session, predict_url(api_id, platform.home_region, endpoint_url=deployed.sandbox.url))
     header, rows, labels = read_labelled_sample(sample)
@@ -117,21 +120,23 @@ def send_labelled_traffic(deployed: Any, sample: Path, requests: int) -> dict[st
 
 
 def ab_traffic(deployed: Any, sample: Path) -> dict[str, dict[str, float]]:
-    """Seed step 9: labelled traffic through the prod API; production metrics per variant to the bus."""
-    names, platform = deployed.names, deployed.config.platform
-    publisher = deployed.session(AccountRole.PROD, f"{platform.name_prefix}-metrics-publisher", "prod-metrics")
-    metrics, entries = {}, []
-    for variant, seen in sorted(send_labelled_traffic(deployed, sample, AB_REQUESTS).items()):
+    """Seed step 9: labelled traffic through the prod API; production metrics per variant to the bus.
+
+    The events are built and checked by the same code as `mlgov qa`'s, so metrics-ingest sees one format.
+    """
+    publisher = prod_caller(deployed)
+    started = timeparse.now_iso()
+    answered = send_labelled_traffic(deployed, publisher, sample, AB_REQUESTS)
+    ended = timeparse.now_iso()
+    metrics = {}
+    for variant, seen in sorted(answered.items()):
         values = {"invocations": len(seen["scores"]), "auc": auc(seen["scores"], seen["labels"]),
                   "accuracy": accuracy(seen["scores"], seen["labels"]), "p95_latency_ms": percentile(seen["latency"], 95)}
         metrics[variant] = {k: round(v, 4) for k, v in values.items() if v is not None}
-        entries.append({"EventBusName": names.metrics_bus_arn(), "Source": METRICS_SOURCE, "DetailType": METRICS_DETAIL_TYPE,
-                        "Detail": json.dumps({
-                            "schema_version": 1, "model_package_group": USE_CASE, "model_version": seen["version"][0],
-                            "stage": "Prod", "kind": "production", "variant": variant, "metrics": metrics[variant],
-                            "reported_by": publisher.role_arn, "reported_at": _now()})})
+        detail = metrics_detail(USE_CASE, seen["version"][0], metrics[variant], publisher.role_arn, (started, ended),
+                                ended, variant=variant)
+        publish(publisher.client("events"), deployed.names.metrics_bus_arn(), detail)
         metrics[variant]["version"] = seen["version"][0]
-    publisher.client("events").put_events(Entries=entries)
     print(f"\nprod: {AB_REQUESTS} labelled requests; production metrics per variant reported to the governance bus:", flush=True)
     for variant, values in metrics.items():
         print(f"  {variant:12} {values}", flush=True)
@@ -160,12 +165,6 @@ def release(deployed: Any, config_dir: Path, role: AccountRole) -> None:
     print(f"\nsynth: {config_dir} -> {out} (the Terraform the pull request commits)", flush=True)
     synth_stacks(config_dir, out)
     deployed.apply(role, terraform_root=out)
-
-
-def _now() -> str:
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def first_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: Path) -> None:
@@ -212,7 +211,7 @@ def promote_winner(mlgov: Mlgov, deployed: Any, result: LifecycleResult, prod_ga
     mlgov("promote", USE_CASE, str(result.winner), "--to", "prod", "--all-variants")
     mlgov("check", "--use-case", USE_CASE)
     release(deployed, mlgov.config_dir, AccountRole.PROD)
-    answered = send_labelled_traffic(deployed, mlgov.work / "prod-traffic.csv", SERVING_CHECK_REQUESTS)
+    answered = send_labelled_traffic(deployed, prod_caller(deployed), mlgov.work / "prod-traffic.csv", SERVING_CHECK_REQUESTS)
     result.serving_after_promotion = {variant: set(seen["version"]) for variant, seen in answered.items()}
     print(f"\nprod after the promotion: versions answering per variant {result.serving_after_promotion}", flush=True)
 

@@ -17,7 +17,6 @@ import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from mlgov_cli.errors import AwsFailure, CliError, RuleViolation
 from mlgov_cli.output import console, emit, progress_console
 from mlgov_cli.qa_metrics import QaSample
 from mlgov_config import AccountRole
+from mlgov_core import timeparse
 
 SESSION_NAME = "mlgov-qa"
 BAD_REQUEST_BODY = b'{"instances": [1, 2'  # not JSON: API Gateway's validator or the proxy answers 400
@@ -158,18 +158,19 @@ def resolve_url(ctx: Context, role_name: str, use_case: str, api_id: str | None,
     return predict_url(api_id, ctx.config.platform.home_region, stage, ctx.endpoint_url)
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def metrics_detail(group: str, version: int, metrics: dict[str, float], reported_by: str,
-                   window: tuple[str, str], reported_at: str) -> dict[str, Any]:
-    """The event detail (schema version 1), validated with the same model metrics-ingest uses."""
+                   window: tuple[str, str], reported_at: str, *, variant: str | None = None) -> dict[str, Any]:
+    """The event detail (schema version 1), validated with the same model metrics-ingest uses.
+
+    QA metrics (stage Test) by default; with ``variant``, production metrics of that prod variant.
+    """
     from mlgov_core import metrics as metrics_events
 
+    kind = metrics_events.Kind.PRODUCTION if variant else metrics_events.Kind.QA
     detail = {"schema_version": metrics_events.SCHEMA_VERSION, "model_package_group": group, "model_version": version,
-              "stage": "Test", "kind": "qa", "window": {"start": window[0], "end": window[1]},
-              "metrics": metrics, "reported_by": reported_by, "reported_at": reported_at}
+              "stage": "Prod" if variant else "Test", "kind": kind.value, "window": {"start": window[0], "end": window[1]},
+              "metrics": metrics, "reported_by": reported_by, "reported_at": reported_at,
+              **({"variant": variant} if variant else {})}
     try:
         metrics_events.MetricsDetail.model_validate(detail)
     except ValidationError as error:
@@ -244,10 +245,10 @@ def qa(ctx: Context, use_case: str, version: int, sample_path: Path, role_name: 
         raise RuleViolation(f"health check failed: {health['detail']}; nothing measured or reported")
     result["checks"].append(bad_request_check(client))
 
-    started = now_iso()
+    started = timeparse.now_iso()
     with row_progress(ctx, len(rows)) as advance:
         sample = measure(client, rows, advance)
-    ended = now_iso()
+    ended = timeparse.now_iso()
     checks_passed = all(c["passed"] for c in result["checks"])
     metrics = {**sample.metrics(threshold), "checks_passed": 1.0 if checks_passed else 0.0}
     result["metrics"] = metrics
