@@ -1,14 +1,21 @@
 """Steps 7 and 9 of the seed: record one metrics report in the governance table (and QA in the registry).
 
-Per report: parse and check the sender; for QA one DescribeModelPackage (the version must exist,
-and its metadata decides whether the registry needs the report); one TransactWriteItems through
-store.write_change (latest-metrics item if newer, history item if new); for QA, if this report is
-newer than the registry's ``qa:reported_at``, one UpdateModelPackage with the ``qa:*`` keys.
+Per report: parse and check the sender; for QA one DescribeModelPackage (the version must exist);
+one TransactWriteItems through store.write_change (latest-metrics item if newer, history item if
+new); for QA, if this report is the latest one the table holds and the registry does not show it
+yet, one UpdateModelPackage with the ``qa:*`` keys.
+
+Which report is latest is decided by the table alone: the latest-metrics item metrics-ingest wrote
+(``last_modified`` = the report's ``reported_at``, checked at receipt to be no more than
+FUTURE_TOLERANCE ahead). The registry's ``qa:reported_at`` is never compared: a registrant can type
+any value there (CreateModelPackage takes any metadata), and a far-future one would otherwise make
+every real report look older and never reach the registry. The ``qa:*`` keys in the registry are a
+copy for people; gates read the table (mlgov_core.evidence).
 
 Order and retries: the table is written before the registry. If the registry update fails, the
-invocation fails and Lambda retries it; the retry finds the report recorded (duplicate) but the
-registry still older than the report, so it updates the registry then. A duplicate whose registry
-update already happened writes nothing and updates nothing.
+invocation fails and Lambda retries it; the retry finds the report recorded (duplicate), still the
+latest in the table, and the registry not showing it, so it updates the registry then. A duplicate
+whose registry update already happened writes nothing and updates nothing.
 """
 
 from __future__ import annotations
@@ -87,16 +94,18 @@ class RegistryLocation:
 class QaRegistryUpdate:
     """What UpdateModelPackage must send to put one QA report into the registry."""
 
-    needed: bool  # False when the registry already holds this or a newer report
     properties: dict[str, str]
     to_remove: list[str]
+    # False when the registry's qa:* keys are exactly this report's already (a redelivery).
+    registry_differs: bool
 
 
 def qa_registry_update(described: Mapping[str, str] | None, event: MetricsReportedEvent) -> QaRegistryUpdate:
-    """The ``qa:*`` keys of this report, and the older report's keys it replaces.
+    """The ``qa:*`` keys of this report, and the other ``qa:*`` keys it replaces.
 
     Only ``qa:*`` keys are sent: UpdateModelPackage keeps the keys it is not given, so other
     metadata (registrant, run id, training metrics) is never rewritten from a possibly stale read.
+    Every ``qa:*`` key the report does not carry is removed, including any a registrant typed in.
     """
     detail = event.detail
     current = dict(described or {})
@@ -111,17 +120,27 @@ def qa_registry_update(described: Mapping[str, str] | None, event: MetricsReport
             f"{detail.model_version} of {detail.model_package_group!r} {len(after)} registry metadata entries "
             f"(SageMaker allows {MAX_METADATA_ENTRIES})"
         )
-    return QaRegistryUpdate(needed=_is_newer(detail.reported_at, current.get(QA_REPORTED_AT_KEY)),
-                            properties=properties, to_remove=to_remove)
+    differs = bool(to_remove) or any(current.get(k) != v for k, v in properties.items())
+    return QaRegistryUpdate(properties=properties, to_remove=to_remove, registry_differs=differs)
 
 
-def _is_newer(reported_at: str, registry_reported_at: str | None) -> bool:
-    if not registry_reported_at:
+def is_latest_in_table(result: store.WriteResult, latest: Mapping[str, Any], table_name: str, dynamodb: Any) -> bool:
+    """Is this report the latest-metrics item now? Decided on what metrics-ingest recorded, never on metadata.
+
+    RECORDED: the conditional write made it the latest. STALE: a newer report holds the item. A
+    DUPLICATE may or may not still be the latest (a newer report may have come in between): one
+    strongly consistent GetItem compares the item's idempotency key with this report's.
+    """
+    if result is store.WriteResult.RECORDED:
         return True
-    try:
-        return reported_at > timeparse.to_iso(registry_reported_at)
-    except ValueError:  # edited by hand into something unreadable: the report replaces it
-        return True
+    if result is store.WriteResult.STALE:
+        return False
+    client = dynamodb or aws.client("dynamodb")
+    found = client.get_item(
+        TableName=table_name, ConsistentRead=True, ProjectionExpression="idempotency_key",
+        Key={"pk": {"S": latest["pk"]}, "sk": {"S": latest["sk"]}},
+    ).get("Item") or {}
+    return found.get("idempotency_key", {}).get("S") == latest["idempotency_key"]
 
 
 def record_metrics_report(
@@ -157,7 +176,8 @@ def record_metrics_report(
     latest, history = metrics.build_items(parsed, model_package_arn=arn, recorded_at=received_at)
     result = store.write_change(settings.table_name, latest, history, client=dynamodb)
     registry_updated = False
-    if update is not None and update.needed and result is not store.WriteResult.STALE:
+    if (update is not None and update.registry_differs
+            and is_latest_in_table(result, latest, settings.table_name, dynamodb)):
         _update_registry(arn, update, sagemaker)
         registry_updated = True
     return {
