@@ -1,0 +1,254 @@
+"""The governed decision: approve or reject a version for Test or Prod.
+
+Runs in the governance account, in the decision function, the only principal the group resource
+policy and every role's policy allow to set ModelApprovalStatus or ModelLifeCycle. The decider is
+the identity API Gateway verified (SigV4), never a name the caller typed. Order of work:
+
+1. read the version from the registry (authoritative) and judge it with rules.check_decision and,
+   for an approval, the use case's gates on the QA evidence metrics-ingest recorded;
+2. claim the decision in the governance table: a ``DECISION#<stage>`` item written only if absent,
+   so two approvers deciding the same version at the same moment cannot both pass the checks;
+3. write the registry in one UpdateModelPackage; if that fails the claim is withdrawn.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from mlgov_core import gates, identity, keys, records, registry, rules, timeparse
+from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
+
+DECISION_REASON_KEY = "decision_reason"
+DECISION_STAGE_KEY = "decision_stage"
+DECISION_ITEM_TYPE = "decision"
+# SageMaker's limits: ApprovalDescription and StageDescription up to 1024 characters, no line
+# breaks; metadata values up to 256 characters of letters, spaces, digits and _.:/=+-@.
+DESCRIPTION_MAX = 1024
+METADATA_VALUE_MAX = 256
+_METADATA_PUNCTUATION = set("_.:/=+-@")
+
+
+class DecisionError(Exception):
+    """The decision was not made; ``status`` is the HTTP status the decision API answers with."""
+
+    status = 500
+
+
+class BadRequest(DecisionError):
+    status = 400
+
+
+class NotFound(DecisionError):
+    status = 404
+
+
+class Refused(DecisionError):
+    """A governance rule or gate said no."""
+
+    status = 409
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    table_name: str
+    use_case_by_group: Mapping[str, str]
+    # group -> stage ("Test"/"Prod") -> gate expressions, from each use case's config
+    gates_by_group: Mapping[str, Mapping[str, list[str]]]
+
+    def gates_for(self, group: str, stage: Stage) -> list[str]:
+        return list(self.gates_by_group.get(group, {}).get(stage.value, []))
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    group: str
+    version: int
+    stage: Stage
+    decision: StageStatus
+    reason: str
+
+
+@dataclass(frozen=True)
+class VersionState:
+    """A version as the registry has it now, in governance terms."""
+
+    arn: str
+    stage: Stage
+    status: StageStatus
+    approval: ApprovalStatus
+    created_by: str | None
+
+    def summary(self) -> str:
+        return f"{self.stage.value}/{self.status.value} ({self.approval.value})"
+
+
+@dataclass
+class Outcome:
+    request: DecisionRequest
+    decided_by: str
+    previous: str
+    gate_results: list[gates.GateResult] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        approved = self.request.decision == StageStatus.APPROVED
+        return {
+            "group": self.request.group, "version": self.request.version, "decision": self.request.decision.value,
+            "stage": self.request.stage.value, "decided_by": self.decided_by, "reason": self.request.reason,
+            "previous_state": self.previous,
+            "approval_status": (ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED).value,
+            "gates": [{"gate": str(r.gate), "value": r.value, "passed": r.passed, "reason": r.reason}
+                      for r in self.gate_results],
+        }
+
+
+def parse_request(body: Mapping[str, Any]) -> DecisionRequest:
+    """The decision API's JSON body; BadRequest names the field and the value."""
+    unknown = sorted(set(body) - {"group", "version", "stage", "decision", "reason"})
+    if unknown:
+        raise BadRequest(f"unknown field(s) {unknown}: send group, version, stage, decision and reason")
+    group, version, reason = body.get("group"), body.get("version"), body.get("reason")
+    if not isinstance(group, str) or not rules.is_sagemaker_name(group):
+        raise BadRequest(f"group: {str(group)[:80]!r} is not a model package group name")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise BadRequest(f"version: {str(version)[:40]!r} is not a version number (an integer >= 1)")
+    try:
+        stage = Stage(body.get("stage"))
+        decision = StageStatus(body.get("decision"))
+    except ValueError:
+        raise BadRequest(f"stage must be Test or Prod and decision Approved or Rejected, not "
+                         f"{str(body.get('stage'))[:20]!r}/{str(body.get('decision'))[:20]!r}") from None
+    if stage == Stage.DEV or decision == StageStatus.PENDING:
+        raise BadRequest(f"stage must be Test or Prod and decision Approved or Rejected, not {stage.value}/{decision.value}")
+    text = " ".join(str(reason or "").split()) if isinstance(reason, str) else ""
+    if not text:
+        raise BadRequest("reason: required and must not be empty: say why (it is recorded in the registry and the history)")
+    return DecisionRequest(group=group, version=version, stage=stage, decision=decision, reason=text)
+
+
+def version_state(response: Mapping[str, Any]) -> VersionState:
+    """Stage and status from ModelLifeCycle; without one the version is in Dev and its approval is the status."""
+    try:
+        approval = ApprovalStatus(response.get("ModelApprovalStatus") or ApprovalStatus.PENDING.value)
+        life = response.get("ModelLifeCycle")
+        if life:
+            stage, status = Stage(life.get("Stage")), StageStatus(life.get("StageStatus"))
+        else:
+            stage, status = Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]
+    except ValueError:
+        raise Refused(f"the registry holds values mlgov does not know (approval {response.get('ModelApprovalStatus')!r}, "
+                      f"lifecycle {response.get('ModelLifeCycle')!r}); fix them in the registry first") from None
+    return VersionState(arn=response.get("ModelPackageArn", ""), stage=stage, status=status, approval=approval,
+                        created_by=registry.identity_name(response.get("CreatedBy")))
+
+
+def decide(request: DecisionRequest, decided_by: str, settings: DecisionSettings, *, package_arn: str,
+           sagemaker: Any, dynamodb: Any, qa_metrics: Callable[[str, int], Mapping[str, float]]) -> Outcome:
+    """Judge and, if every rule holds, record and write the decision (see the module docstring)."""
+    group, version, target = request.group, request.version, request.stage
+    if group not in settings.use_case_by_group:
+        raise NotFound(f"no use case owns model package group {group!r}")
+    try:
+        response = sagemaker.describe_model_package(ModelPackageName=package_arn)
+    except ClientError as error:
+        if registry.is_not_found(error):
+            raise NotFound(f"version {version} does not exist in group {group}") from None
+        raise
+    state = version_state(response)
+    word = "approval" if request.decision == StageStatus.APPROVED else "rejection"
+    refused = f"{word} for {target.value} refused for version {version} of {group} ({state.summary()})"
+
+    conflict = identity.conflicting_identities([state.created_by], [decided_by])
+    try:
+        if conflict:
+            raise rules.TransitionError(f"separation of duties: {identity.person(decided_by)} registered this "
+                                        f"version (as {state.created_by}) and cannot decide on it")
+        rules.check_decision(state.stage, state.status, state.created_by, request.decision, target, decided_by)
+    except rules.TransitionError as error:
+        raise Refused(f"{refused}: {error}") from None
+
+    results: list[gates.GateResult] = []
+    if request.decision == StageStatus.APPROVED:
+        results = gates.evaluate_all(settings.gates_for(group, target), dict(qa_metrics(group, version)))
+        failed = [r.reason for r in results if not r.passed]
+        if failed:
+            raise Refused(f"{refused}: the QA gates do not pass on the QA metrics metrics-ingest recorded: " + "; ".join(failed))
+
+    claim = _claim(dynamodb, settings.table_name, request, decided_by)
+    try:
+        sagemaker.update_model_package(**update_request(state.arn or package_arn, request, decided_by))
+    except Exception:
+        _withdraw(dynamodb, settings.table_name, request, claim)
+        raise
+    return Outcome(request=request, decided_by=decided_by, previous=state.summary(), gate_results=results)
+
+
+def update_request(arn: str, request: DecisionRequest, decided_by: str) -> dict[str, Any]:
+    """Approval status, lifecycle and who/why in one UpdateModelPackage: all of it or nothing."""
+    approved = request.decision == StageStatus.APPROVED
+    description = description_text(request.reason)
+    return {
+        "ModelPackageArn": arn,
+        "ModelApprovalStatus": (ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED).value,
+        "ApprovalDescription": description,
+        "ModelLifeCycle": {"Stage": request.stage.value, "StageStatus": request.decision.value,
+                           "StageDescription": description},
+        "CustomerMetadataProperties": {
+            records.DECIDED_BY_KEYS[ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED]: metadata_value(decided_by),
+            DECISION_REASON_KEY: metadata_value(request.reason),
+            DECISION_STAGE_KEY: request.stage.value,
+        },
+    }
+
+
+def decision_sk(stage: Stage) -> str:
+    return f"DECISION#{stage.value}"
+
+
+def _claim(dynamodb: Any, table_name: str, request: DecisionRequest, decided_by: str) -> str:
+    claim_id = uuid.uuid4().hex
+    item = {
+        keys.PARTITION_KEY: {"S": keys.version_pk(request.group, request.version)},
+        keys.SORT_KEY: {"S": decision_sk(request.stage)},
+        "item_type": {"S": DECISION_ITEM_TYPE}, "claim_id": {"S": claim_id},
+        "decision": {"S": request.decision.value}, "stage": {"S": request.stage.value},
+        "decided_by": {"S": decided_by}, "reason": {"S": request.reason[:DESCRIPTION_MAX]},
+        "decided_at": {"S": timeparse.now_iso()},
+    }
+    try:
+        dynamodb.put_item(TableName=table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise Refused(f"a decision for {request.stage.value} on version {request.version} of {request.group} "
+                          "is already recorded (another approver decided first)") from None
+        raise
+    return claim_id
+
+
+def _withdraw(dynamodb: Any, table_name: str, request: DecisionRequest, claim_id: str) -> None:
+    """Remove our own claim so the decision can be made again once the registry answers."""
+    dynamodb.delete_item(
+        TableName=table_name,
+        Key={keys.PARTITION_KEY: {"S": keys.version_pk(request.group, request.version)},
+             keys.SORT_KEY: {"S": decision_sk(request.stage)}},
+        ConditionExpression="claim_id = :c", ExpressionAttributeValues={":c": {"S": claim_id}},
+    )
+
+
+def description_text(text: str) -> str:
+    """For ApprovalDescription/StageDescription: one line, at most 1024 characters."""
+    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 3] + "..."
+
+
+def metadata_value(text: str) -> str:
+    """For CustomerMetadataProperties values: SageMaker's character set, at most 256 characters."""
+    def allowed(c: str) -> bool:
+        return unicodedata.category(c)[0] in "LZN" or c in _METADATA_PUNCTUATION
+    cleaned = " ".join("".join(c if allowed(c) else " " for c in text).split())
+    return cleaned if len(cleaned) <= METADATA_VALUE_MAX else cleaned[: METADATA_VALUE_MAX - 3] + "..."

@@ -1,0 +1,34 @@
+"""Who a principal is, for separation of duties: the person behind an IAM identity.
+
+A person registers in dev as ``assumed-role/mlgov-data-scientist/alice`` and may try to decide in
+governance as ``assumed-role/mlgov-model-approver/alice``: different ARNs, one person. The session
+name (or IAM user name) is what names the person across accounts and roles.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mlgov_core import rules
+
+_PERSON_ARN = re.compile(r"^arn:aws[a-z-]*:(?:sts::\d{12}:assumed-role/[^/]+/(?P<session>.+)|iam::\d{12}:user/(?:.*/)?(?P<user>[^/]+))$")
+
+
+def person(identity: str | None) -> str | None:
+    """The person behind an identity: an assumed-role session's name, an IAM user's name, else the value."""
+    if not identity:
+        return None
+    match = _PERSON_ARN.match(identity.strip())
+    if match:
+        return match.group("session") or match.group("user")
+    return identity
+
+
+def conflicting_identities(registrants: list[str | None], deciders: list[str | None]) -> tuple[str, str] | None:
+    """(registrant, decider) naming the same person, compared with rules.same_identity, or None."""
+    for registrant in registrants:
+        for decider in deciders:
+            for a, b in ((registrant, decider), (person(registrant), person(decider))):
+                if rules.same_identity(a, b):
+                    return a, b  # type: ignore[return-value]
+    return None

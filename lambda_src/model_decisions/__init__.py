@@ -1,0 +1,1 @@
+"""Decision function: approvals and rejections through the governed path, and the registration guard."""

@@ -1,0 +1,227 @@
+"""The governed decision (mlgov_core.decision) and the decision function's two doors, against moto."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import boto3
+import pytest
+from metrics_testkit import LOCATION, SETTINGS, qa_event
+from sync_testkit import GROUP, TABLE, USE_CASE
+
+from mlgov_core import decision, keys
+from mlgov_core.metrics_sync import record_metrics_report
+from mlgov_core.rules import Stage, StageStatus
+
+APPROVER = "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/carol"
+SETTINGS_FOR_DECISIONS = decision.DecisionSettings(
+    table_name=TABLE, use_case_by_group={GROUP: USE_CASE},
+    gates_by_group={GROUP: {"Test": [], "Prod": ["auc >= 0.75"]}},
+)
+
+
+INFERENCE = {"Containers": [{"Image": "111122223333.dkr.ecr.eu-west-1.amazonaws.com/m@sha256:" + "a" * 64}],
+             "SupportedContentTypes": ["application/json"], "SupportedResponseMIMETypes": ["application/json"]}
+
+
+def _request(stage: str = "Test", verdict: str = "Approved", version: int = 1) -> decision.DecisionRequest:
+    return decision.parse_request({"group": GROUP, "version": version, "stage": stage, "decision": verdict,
+                                   "reason": "QA passed, CAB-1"})
+
+
+def _decide(package_arn: str, request: decision.DecisionRequest, decided_by: str = APPROVER,
+            sagemaker: Any = None) -> decision.Outcome:
+    from mlgov_core import evidence
+
+    dynamodb = boto3.client("dynamodb")
+    return decision.decide(
+        request, decided_by, SETTINGS_FOR_DECISIONS, package_arn=package_arn,
+        sagemaker=sagemaker or boto3.client("sagemaker"), dynamodb=dynamodb,
+        qa_metrics=lambda g, v: evidence.recorded_qa_metrics(dynamodb, g, v, table_name=TABLE))
+
+
+def _registry(arn: str) -> dict[str, Any]:
+    return boto3.client("sagemaker").describe_model_package(ModelPackageName=arn)
+
+
+def _claim(stage: str) -> dict | None:
+    return boto3.resource("dynamodb").Table(TABLE).get_item(
+        Key={"pk": keys.version_pk(GROUP, 1), "sk": f"DECISION#{stage}"}).get("Item")
+
+
+def _registrant(arn: str) -> str:
+    return _registry(arn)["CreatedBy"]["IamIdentity"]["Arn"]
+
+
+def test_an_approval_for_test_is_written_and_claimed(table, package_arn):
+    outcome = _decide(package_arn, _request())
+    registry = _registry(package_arn)
+    assert registry["ModelApprovalStatus"] == "Approved"
+    assert registry["ModelLifeCycle"]["Stage"] == "Test" and registry["ModelLifeCycle"]["StageStatus"] == "Approved"
+    assert registry["CustomerMetadataProperties"]["approved_by"] == decision.metadata_value(APPROVER)
+    assert outcome.previous == "Dev/Pending (PendingManualApproval)"
+    assert _claim("Test")["decided_by"] == APPROVER
+
+
+def test_the_registrant_cannot_decide_under_another_role(table, aws_env):
+    credentials = boto3.client("sts").assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/mlgov-data-scientist", RoleSessionName="alice")["Credentials"]
+    scientist = boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
+    arn = scientist.create_model_package(ModelPackageGroupName=GROUP, ModelApprovalStatus="PendingManualApproval",
+                                         InferenceSpecification=INFERENCE)["ModelPackageArn"]
+    assert _registrant(arn).endswith("assumed-role/mlgov-data-scientist/alice")
+    with pytest.raises(decision.Refused, match="separation of duties: alice registered"):
+        _decide(arn, _request(), decided_by="arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/alice")
+    assert _registry(arn)["ModelApprovalStatus"] == "PendingManualApproval"
+    assert _claim("Test") is None
+
+
+def test_no_skipping_to_prod(table, package_arn):
+    with pytest.raises(decision.Refused, match="no skipping"):
+        _decide(package_arn, _request("Prod"))
+    assert "ModelLifeCycle" not in _registry(package_arn) or _registry(package_arn)["ModelLifeCycle"]["Stage"] == "Dev"
+
+
+def test_prod_gates_read_recorded_evidence_not_metadata(table, package_arn):
+    _decide(package_arn, _request())
+    # A forged QA result in metadata is not evidence.
+    boto3.client("sagemaker").update_model_package(ModelPackageArn=package_arn,
+                                                   CustomerMetadataProperties={"qa:auc": "0.99"})
+    with pytest.raises(decision.Refused, match="no recorded value for auc"):
+        _decide(package_arn, _request("Prod"))
+    record_metrics_report(qa_event(metrics={"auc": 0.81}), SETTINGS, registry_location=LOCATION)
+    outcome = _decide(package_arn, _request("Prod"))
+    assert [(str(r.gate), r.value, r.passed) for r in outcome.gate_results] == [("auc >= 0.75", 0.81, True)]
+    assert _registry(package_arn)["ModelLifeCycle"]["Stage"] == "Prod"
+
+
+def test_a_second_decision_for_the_same_stage_is_refused_by_the_claim(table, package_arn):
+    """Two approvers at the same moment: the one whose claim lands second is refused, the registry is untouched."""
+    boto3.client("dynamodb").put_item(TableName=TABLE, Item={
+        "pk": {"S": keys.version_pk(GROUP, 1)}, "sk": {"S": "DECISION#Test"}, "claim_id": {"S": "other"}})
+    with pytest.raises(decision.Refused, match="already recorded"):
+        _decide(package_arn, _request("Test", "Rejected"))
+    assert _registry(package_arn)["ModelApprovalStatus"] == "PendingManualApproval"
+
+
+def test_a_failed_registry_write_withdraws_the_claim(table, package_arn):
+    class FailingUpdate:
+        def __init__(self) -> None:
+            self.real = boto3.client("sagemaker")
+
+        def describe_model_package(self, **kw: Any) -> Any:
+            return self.real.describe_model_package(**kw)
+
+        def update_model_package(self, **kw: Any) -> Any:
+            raise RuntimeError("registry unavailable")
+
+    with pytest.raises(RuntimeError):
+        _decide(package_arn, _request(), sagemaker=FailingUpdate())
+    assert _claim("Test") is None
+    _decide(package_arn, _request())  # and the decision can be made once the registry answers
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"group": GROUP, "version": "1", "stage": "Test", "decision": "Approved", "reason": "x"}, "version"),
+    ({"group": GROUP, "version": True, "stage": "Test", "decision": "Approved", "reason": "x"}, "version"),
+    ({"group": "bad name", "version": 1, "stage": "Test", "decision": "Approved", "reason": "x"}, "group"),
+    ({"group": GROUP, "version": 1, "stage": "Dev", "decision": "Approved", "reason": "x"}, "stage"),
+    ({"group": GROUP, "version": 1, "stage": "Test", "decision": "Pending", "reason": "x"}, "decision"),
+    ({"group": GROUP, "version": 1, "stage": "Test", "decision": "Approved", "reason": "  "}, "reason"),
+    ({"group": GROUP, "version": 1, "stage": "Test", "decision": "Approved", "reason": "x", "approver": "me"}, "unknown"),
+])
+def test_bad_requests_name_the_field(body, field):
+    with pytest.raises(decision.BadRequest, match=field):
+        decision.parse_request(body)
+
+
+# --- the function's two doors -----------------------------------------------------------------
+
+
+@pytest.fixture
+def function_env(table, monkeypatch):
+    topic = boto3.client("sns").create_topic(Name="alarms")["TopicArn"]
+    queue = boto3.client("sqs").create_queue(QueueName="alarm-mail")["QueueUrl"]
+    queue_arn = boto3.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("sns").subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    for name, value in {
+        "GOVERNANCE_TABLE_NAME": TABLE, "USE_CASE_BY_GROUP": json.dumps({GROUP: USE_CASE}),
+        "GATES_BY_GROUP": json.dumps(SETTINGS_FOR_DECISIONS.gates_by_group),
+        "MODEL_PACKAGE_ARN_PREFIX": "arn:aws:sagemaker:eu-west-1:123456789012:model-package/",
+        "ALARM_TOPIC_ARN": topic, "POWERTOOLS_SERVICE_NAME": "model-decisions",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return queue
+
+
+class _Context:
+    function_name, memory_limit_in_mb, aws_request_id = "mlgov-model-decisions", 256, "req-1"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:mlgov-model-decisions"
+
+
+def _api_event(body: Any, user_arn: str | None = APPROVER) -> dict[str, Any]:
+    return {
+        "resource": "/decisions", "path": "/decisions", "httpMethod": "POST", "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(body) if not isinstance(body, str) else body, "isBase64Encoded": False,
+        "requestContext": {"resourcePath": "/decisions", "httpMethod": "POST", "stage": "v1", "requestId": "r",
+                           "identity": {"userArn": user_arn, "accountId": "123456789012", "sourceIp": "127.0.0.1"}},
+    }
+
+
+def test_the_api_door_credits_the_verified_caller(function_env, package_arn):
+    from model_decisions.handler import lambda_handler
+
+    answer = lambda_handler(_api_event({"group": GROUP, "version": 1, "stage": "Test", "decision": "Approved",
+                                        "reason": "looks good"}), _Context())
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"])["decided_by"] == APPROVER
+    refused = lambda_handler(_api_event({"group": GROUP, "version": 1, "stage": "Test", "decision": "Rejected",
+                                         "reason": "changed my mind"}), _Context())
+    assert refused["statusCode"] == 409 and "already Approved" in json.loads(refused["body"])["message"]
+    bad = lambda_handler(_api_event("{not json"), _Context())
+    assert bad["statusCode"] == 400
+
+
+def _registration_event(arn: str) -> dict[str, Any]:
+    described = _registry(arn)
+    from mlgov_core import timeparse
+
+    created = timeparse.to_iso(described["CreationTime"])
+    return {
+        "version": "0", "id": "evt-1", "detail-type": "SageMaker Model Package State Change", "source": "aws.sagemaker",
+        "account": "123456789012", "time": created, "region": "eu-west-1", "resources": [arn],
+        "detail": {"ModelPackageGroupName": GROUP, "ModelPackageVersion": 1, "ModelPackageArn": arn,
+                   "ModelApprovalStatus": described["ModelApprovalStatus"], "CreationTime": created,
+                   "LastModifiedTime": created,
+                   "CustomerMetadataProperties": described.get("CustomerMetadataProperties", {})},
+    }
+
+
+def test_the_guard_rejects_a_preapproved_registration_and_raises_the_alarm(function_env, aws_env):
+    from model_decisions.handler import lambda_handler
+
+    sagemaker = boto3.client("sagemaker")
+    sagemaker.create_model_package_group(ModelPackageGroupName=GROUP)
+    arn = sagemaker.create_model_package(
+        ModelPackageGroupName=GROUP, ModelApprovalStatus="Approved",
+        CustomerMetadataProperties={"qa:auc": "0.99", "registered_by": "someone-else"}, InferenceSpecification=INFERENCE,
+    )["ModelPackageArn"]
+    outcome = lambda_handler(_registration_event(arn), _Context())
+    assert outcome == {"arn": arn, "checked": True, "rejected": True}
+    registry = _registry(arn)
+    assert registry["ModelApprovalStatus"] == "Rejected"
+    assert (registry["ModelLifeCycle"]["Stage"], registry["ModelLifeCycle"]["StageStatus"]) == ("Dev", "Rejected")
+    assert "qa:auc" not in registry["CustomerMetadataProperties"] and "registered_by" not in registry["CustomerMetadataProperties"]
+    mail = boto3.client("sqs").receive_message(QueueUrl=function_env).get("Messages", [])
+    assert len(mail) == 1 and arn in mail[0]["Body"]
+
+
+def test_the_guard_leaves_a_candidate_registration_alone(function_env, package_arn):
+    from model_decisions.handler import lambda_handler
+
+    assert lambda_handler(_registration_event(package_arn), _Context()) == {"arn": package_arn, "checked": True, "rejected": False}
+    assert _registry(package_arn)["ModelApprovalStatus"] == "PendingManualApproval"
+    assert boto3.client("sqs").receive_message(QueueUrl=function_env).get("Messages", []) == []
