@@ -35,3 +35,6 @@ class AlarmTopic(Construct):
     @property
     def arn(self) -> str:
         return self.topic.arn
+
+    def grant_publish(self, sid: str) -> Statement:
+        return Statement(sid=sid, actions=("sns:Publish",), resources=(self.topic.arn,))

@@ -63,5 +63,9 @@ class GovernanceTable(Construct):
     def grant_write(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=WRITE_ACTIONS, resources=(self.table.arn,))
 
+    def grant_decision_claims(self, sid: str) -> Statement:
+        """Claim a decision (a put only if absent) and withdraw one's own claim when the registry write fails."""
+        return Statement(sid=sid, actions=("dynamodb:DeleteItem", "dynamodb:PutItem"), resources=(self.table.arn,))
+
     def grant_read(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=READ_ACTIONS, resources=(self.table.arn, f"{self.table.arn}/index/*"))

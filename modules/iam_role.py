@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.policy import Statement, document
+from modules.registry_guards import no_decisions
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,9 @@ class AssumableRole(Construct):
                 principals={"AWS": props.trusted_principals},
             )]),
         )
-        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=document(list(props.statements)))
+        # Whatever else the role may do, it never sets a version's approval status or lifecycle.
+        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id,
+                      policy=document([*props.statements, *no_decisions()]))
 
     @property
     def arn(self) -> str:

@@ -1,14 +1,17 @@
-"""Inference API: API Gateway REST with IAM (SigV4) auth in front of a Lambda proxy to the endpoint.
+"""An IAM-authorised API: API Gateway REST with SigV4 auth, one POST resource, a Lambda proxy.
 
-The request validator rejects malformed bodies before they cost a Lambda invocation; the proxy
-Lambda validates what a JSON schema cannot (content type, size, target variant).
+Serves the inference API of test and prod (POST /predict, a proxy to the endpoint) and the decision
+API of the governance account (POST /decisions, the decision function). The request validator
+rejects malformed bodies before they cost a Lambda invocation; the Lambda validates what a JSON
+schema cannot (content type, size, target variant, the governance rules).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.api_gateway_account import ApiGatewayAccount
@@ -50,6 +53,9 @@ ACCESS_LOG_FORMAT = {
 class InferenceApiProps:
     api_name: str
     kms_key_arn: str
+    path_part: str = "predict"
+    request_schema: dict[str, Any] = field(default_factory=lambda: PREDICT_SCHEMA)
+    description: str = "Model inference, IAM (SigV4) authorised"
     stage_name: str = "v1"
     throttling_rate_limit: float = 50
     throttling_burst_limit: int = 100
@@ -62,13 +68,14 @@ class InferenceApi(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         self.api = ApiGatewayRestApi(
-            self, "api", name=props.api_name, description="Model inference, IAM (SigV4) authorised",
+            self, "api", name=props.api_name, description=props.description,
             endpoint_configuration=ApiGatewayRestApiEndpointConfiguration(types=["REGIONAL"]),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
         )
-        resource = ApiGatewayResource(self, "predict", rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part="predict")
-        model = ApiGatewayModel(self, "predict-model", rest_api_id=self.api.id, name="PredictRequest",
-                                content_type="application/json", schema=json.dumps(PREDICT_SCHEMA, sort_keys=True))
+        path = props.path_part
+        resource = ApiGatewayResource(self, path, rest_api_id=self.api.id, parent_id=self.api.root_resource_id, path_part=path)
+        model = ApiGatewayModel(self, f"{path}-model", rest_api_id=self.api.id, name=props.request_schema["title"],
+                                content_type="application/json", schema=json.dumps(props.request_schema, sort_keys=True))
         validator = ApiGatewayRequestValidator(self, "validator", rest_api_id=self.api.id, name="body",
                                                validate_request_body=True, validate_request_parameters=False)
         method = ApiGatewayMethod(
@@ -81,7 +88,7 @@ class InferenceApi(Construct):
             type="AWS_PROXY", integration_http_method="POST", uri=proxy.function.invoke_arn,
         )
         # Redeploy exactly when the API definition changes (never a timestamp: plans must stay clean).
-        definition = json.dumps([PREDICT_SCHEMA, "POST", "/predict", "AWS_IAM", "AWS_PROXY"], sort_keys=True)
+        definition = json.dumps([props.request_schema, "POST", f"/{path}", "AWS_IAM", "AWS_PROXY"], sort_keys=True)
         deployment = ApiGatewayDeployment(
             self, "deployment", rest_api_id=self.api.id,
             triggers={"redeployment": hashlib.sha256(definition.encode()).hexdigest()},
@@ -98,7 +105,7 @@ class InferenceApi(Construct):
             depends_on=[logging.account],
         )
         skip_checks(self.stage, {
-            "CKV_AWS_120": "predictions depend on the caller's payload and must never be served from a cache",
+            "CKV_AWS_120": "answers depend on the caller's payload and must never be served from a cache",
             "CKV2_AWS_29": "callers are IAM principals signing with SigV4 and the stage is throttled; no anonymous traffic for a WAF to filter",
             "CKV2_AWS_51": "clients authenticate with SigV4, not client certificates",
         })
@@ -109,18 +116,23 @@ class InferenceApi(Construct):
                 metrics_enabled=True, logging_level="INFO", data_trace_enabled=False, caching_enabled=False,
             ),
         )
-        skip_checks(settings, {"CKV_AWS_225": "predictions depend on the caller's payload and must never be served from a cache"})
+        skip_checks(settings, {"CKV_AWS_225": "answers depend on the caller's payload and must never be served from a cache"})
         LambdaPermission(self, "invoke", statement_id="AllowApiGateway", action="lambda:InvokeFunction",
                          function_name=proxy.name, principal="apigateway.amazonaws.com",
-                         source_arn=f"{self.api.execution_arn}/*/POST/predict")
+                         source_arn=f"{self.api.execution_arn}/*/POST/{path}")
 
     def grant_invoke(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=("execute-api:Invoke",),
-                         resources=(f"{self.api.execution_arn}/{self.props.stage_name}/POST/predict",))
+                         resources=(f"{self.api.execution_arn}/{self.props.stage_name}/POST/{self.props.path_part}",))
 
     @property
     def invoke_url(self) -> str:
-        return f"{self.stage.invoke_url}/predict"
+        return f"{self.stage.invoke_url}/{self.props.path_part}"
+
+
+def find_apis(sid: str, region: str) -> Statement:
+    """GetRestApis, so a client finds an API by name (its id is random) instead of being configured with it."""
+    return Statement(sid=sid, actions=("apigateway:GET",), resources=(f"arn:aws:apigateway:{region}::/restapis",))
 
 
 class ApiGatewayLogging(Construct):

@@ -4,6 +4,10 @@ Sharing needs both halves: the group resource policy says what each consumer acc
 RAM share (one per consumer role, because a share carries one permission per resource type) makes
 the group visible there. The policy uses account-root principals and explicit actions; a role
 principal or a "*" action would block RAM from promoting the policy-based share.
+
+The same policy carries the explicit Denies of modules/registry_guards.py for every principal of
+every account that can reach the group, the governance account's own included: dev registers only
+candidates, and only the decision function sets approval status or lifecycle.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from constructs import Construct
 from mlgov_config import AccountRole
 from modules.naming import Names
 from modules.policy import Statement, account_root, document
+from modules.registry_guards import decisions_only_by, registration_guard
 
 READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
 # Dev registers candidates but never approves: no UpdateModelPackage, no deletes.
@@ -42,6 +47,8 @@ class SharedGroup:
 class ModelRegistryProps:
     names: Names
     groups: tuple[SharedGroup, ...]
+    # The only principal allowed to set ModelApprovalStatus / ModelLifeCycle (the decision function's role).
+    decider_role_arn: str
     # RAM permission ARNs per consumer role, from config (AWS has not documented the managed names).
     ram_permissions: dict[AccountRole, list[str]] = field(default_factory=dict)
     allow_external_principals: bool = False
@@ -67,16 +74,19 @@ class ModelRegistry(Construct):
         self.groups[group.name] = resource
         if not group.consumers:
             return
+        resources = (names.group_arn(group.name), names.group_packages_arn(group.name))
+        consumers = sorted(group.consumers.items(), key=lambda kv: kv[0].value)
+        every_account = {"AWS": tuple(sorted({account_root(names.governance_account)}
+                                             | {account_root(a) for _, a in consumers}))}
+        dev = group.consumers.get(AccountRole.DEV)
         SagemakerModelPackageGroupPolicy(
             self, f"{group.name}-policy", model_package_group_name=resource.model_package_group_name,
             resource_policy=document([
-                Statement(
-                    sid=f"{role.value.capitalize()}Account",
-                    actions=CONSUMER_ACTIONS[role],
-                    principals={"AWS": (account_root(account),)},
-                    resources=(names.group_arn(group.name), names.group_packages_arn(group.name)),
-                )
-                for role, account in sorted(group.consumers.items(), key=lambda kv: kv[0].value)
+                *(Statement(sid=f"{role.value.capitalize()}Account", actions=CONSUMER_ACTIONS[role],
+                            principals={"AWS": (account_root(account),)}, resources=resources)
+                  for role, account in consumers),
+                *(registration_guard(resources, {"AWS": (account_root(dev),)}, sid_prefix="DevRegisters") if dev else []),
+                *decisions_only_by(props.decider_role_arn, resources, every_account),
             ]),
         )
         for role, account in sorted(group.consumers.items(), key=lambda kv: kv[0].value):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mlgov_config import AccountRole, MlgovConfig
+from mlgov_config.models import artifact_bucket_name
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Names:
     # S3 bucket names are global: the account id and region keep them unique per installation.
     @property
     def artifact_bucket(self) -> str:
-        return f"{self.prefix}-artifacts-{self.governance_account}-{self.region}"
+        return artifact_bucket_name(self.prefix, self.governance_account, self.region)
 
     @property
     def access_log_bucket(self) -> str:
@@ -66,6 +67,18 @@ class Names:
 
     def function(self, short_name: str) -> str:
         return f"{self.prefix}-{short_name}"
+
+    # The decision function is the one principal that may set approval status and lifecycle; the
+    # group policy names its role (PythonFunction names roles "<function>-lambda").
+    DECISION_FUNCTION = "model-decisions"
+
+    @property
+    def decision_function_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.governance_account}:role/{self.function(self.DECISION_FUNCTION)}-lambda"
+
+    @property
+    def decision_api(self) -> str:
+        return f"{self.prefix}-decisions"
 
     def artifact_bucket_arn(self) -> str:
         return f"arn:aws:s3:::{self.artifact_bucket}"

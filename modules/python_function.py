@@ -26,6 +26,7 @@ from constructs import Construct
 from modules.checkov import skip_checks
 from modules.lambda_package import build_zip
 from modules.policy import Statement, document
+from modules.registry_guards import no_decisions
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SRC = REPO_ROOT / "lambda_src"
@@ -58,6 +59,8 @@ class PythonFunctionProps:
     # API Gateway calls wait for the answer: errors go back to the caller and there is nothing to
     # dead-letter. Every asynchronous function (events) must have a DLQ.
     invoked_synchronously: bool = False
+    # Only the decision function may set approval status or lifecycle; every other role carries the Denies.
+    may_decide: bool = False
 
     def __post_init__(self) -> None:
         if not 0 <= self.max_async_retries <= 2:
@@ -137,6 +140,7 @@ class PythonFunction(Construct):
             *([Statement(sid="DeadLetter", actions=("sqs:SendMessage",), resources=(p.dead_letter_queue_arn,))]
               if p.dead_letter_queue_arn else []),
             *p.statements,
+            *([] if p.may_decide else no_decisions()),
         ]
 
     @property

@@ -22,34 +22,6 @@ FORBIDDEN_ACTIONS = (
     "sagemaker:DeleteModelPackage", "sagemaker:DeleteModelPackageGroup", "sagemaker:DeleteModelPackageGroupPolicy",
     "sagemaker:PutModelPackageGroupPolicy",
 )
-# Writes that can carry an approval decision: at registration or afterwards.
-DECIDING_ACTIONS = ("sagemaker:CreateModelPackage", "sagemaker:UpdateModelPackage")
-# Condition keys of CreateModelPackage/UpdateModelPackage: sagemaker:ModelApprovalStatus (Service
-# Authorization Reference for SageMaker) and sagemaker:ModelLifeCycle:stage / :stageStatus (SageMaker
-# developer guide, "Set up Staging Construct Examples"). Stages and statuses are mlgov_core.rules'.
-APPROVAL_STATUS_KEY = "sagemaker:ModelApprovalStatus"
-STAGE_KEY = "sagemaker:ModelLifeCycle:stage"
-STAGE_STATUS_KEY = "sagemaker:ModelLifeCycle:stageStatus"
-DEV_STAGE = "Dev"
-DECISIONS = ["Approved", "Rejected"]
-
-
-def no_approval_statements(resources: tuple[str, ...]) -> list[Statement]:
-    """Explicit Denies: dev never decides a version's fate, for any stage, in any registry.
-
-    Each statement tests one key (keys within one statement are ANDed). IgnoreCase, because the keys
-    compare strings and "approved" must not slip past "Approved". The stage Deny lists what is
-    allowed (Dev) rather than what is not (Test, Prod), so "Production" or "Staging" fail as well; its
-    Null guard keeps a request without a lifecycle (e.g. a metadata update) out of the Deny.
-    """
-    return [
-        Statement(sid="DenyApprovalDecision", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
-                  conditions={"StringEqualsIgnoreCase": {APPROVAL_STATUS_KEY: DECISIONS}}),
-        Statement(sid="DenyStageBeyondDev", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
-                  conditions={"StringNotEqualsIgnoreCase": {STAGE_KEY: DEV_STAGE}, "Null": {STAGE_KEY: "false"}}),
-        Statement(sid="DenyStageDecision", effect="Deny", actions=DECIDING_ACTIONS, resources=resources,
-                  conditions={"StringEqualsIgnoreCase": {STAGE_STATUS_KEY: DECISIONS}}),
-    ]
 
 
 class DevStack(AccountStack):
@@ -79,12 +51,10 @@ class DevStack(AccountStack):
             **_mlflow_settings(config),
         ))
 
-        # Any registry, any account: the Denies also cover groups dev might own some day.
+        # Any registry, any account: the Deny also covers groups dev might own some day. The Denies on
+        # approval status and lifecycle come with every role we create (modules/registry_guards.py).
         registry = ("arn:aws:sagemaker:*:*:model-package/*", "arn:aws:sagemaker:*:*:model-package-group/*")
-        guards = (
-            Statement(sid="NoDelete", effect="Deny", actions=FORBIDDEN_ACTIONS, resources=registry),
-            *no_approval_statements(registry),
-        )
+        guards = (Statement(sid="NoDelete", effect="Deny", actions=FORBIDDEN_ACTIONS, resources=registry),)
         register = Statement(sid="RegisterVersions", actions=REGISTER_ACTIONS, resources=group_arns + package_arns)
         scientist = (register, *store.grant_write("Artifacts"), *mlflow.grant_use("Mlflow"), *guards)
         lead = (

@@ -16,6 +16,8 @@ from modules.metrics_bus import MetricsBus, MetricsBusProps
 from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
 from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
 from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
+from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps, find_apis
+from mlgov_core.decision import decision_schema
 from stacks.account_stack import AccountStack
 
 CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
@@ -45,11 +47,13 @@ class GovernanceStack(AccountStack):
                 for uc in config.use_cases.values()
             ),
             ram_permissions=dict(platform.ram_permissions),
+            decider_role_arn=names.decision_function_role_arn,
         ))
         ArtifactStore(self, "artifacts", ArtifactStoreProps(
             names=names,
             writer_accounts=(platform.account_id(AccountRole.DEV),),
             reader_accounts=(platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)),
+            artifact_retention_days=settings.artifact_retention_days,
         ))
         table = GovernanceTable(self, "governance-table", GovernanceTableProps(
             table_name=names.governance_table, kms_key_arn=self.key.arn, deletion_protection=settings.deletion_protection,
@@ -86,10 +90,56 @@ class GovernanceStack(AccountStack):
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         self._metrics_path(table, alarms)
-        self._governance_roles(table)
+        decisions = self._decision_path(table, alarms)
+        self._governance_roles(table, decisions)
 
-    def _governance_roles(self, table: GovernanceTable) -> None:
-        """Approvers decide in the registry; compliance officers read everything, change nothing."""
+    def _decision_path(self, table: GovernanceTable, alarms: AlarmTopic) -> InferenceApi:
+        """The decision function behind an IAM-authorised API, and the registration guard on registry events."""
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        region = platform.home_region
+        dead_letters = DeadLetterQueue(self, "model-decisions-dlq", DeadLetterQueueProps(
+            queue_name=f"{platform.name_prefix}-model-decisions-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
+        ))
+        function = PythonFunction(self, "model-decisions", PythonFunctionProps(
+            function_name=names.function(names.DECISION_FUNCTION), source_dir="model_decisions",
+            account_id=self.account_id, region=region, kms_key_arn=self.key.arn,
+            layers=(settings.powertools_layer_arn,), log_retention_days=settings.log_retention_days,
+            dead_letter_queue_arn=dead_letters.arn, may_decide=True,
+            environment={
+                "GOVERNANCE_TABLE_NAME": names.governance_table,
+                "USE_CASE_BY_GROUP": environment_json(self.config.use_case_by_group()),
+                "GATES_BY_GROUP": environment_json({
+                    uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
+                    for uc in self.config.use_cases.values()}),
+                "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{region}:{self.account_id}:model-package/",
+                "ALARM_TOPIC_ARN": alarms.arn,
+                "POWERTOOLS_SERVICE_NAME": "model-decisions",
+                "LOG_LEVEL": "INFO",
+            },
+            statements=(
+                # The guard watches every group in the registry account, like the registry-sync rule.
+                Statement(sid="DecideVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
+                          resources=(f"arn:aws:sagemaker:{region}:{self.account_id}:model-package/*",)),
+                table.grant_read("ReadEvidence"),
+                table.grant_decision_claims("ClaimDecisions"),
+                alarms.grant_publish("RaiseAlarms"),
+            ),
+        ))
+        EventRoute(self, "registration-guard", EventRouteProps(
+            rule_name=f"{platform.name_prefix}-registration-guard", target_id="registration-guard",
+            description="Every registry change, so the decision function can reject a registration that is not a candidate",
+            event_pattern=MODEL_PACKAGE_STATE_CHANGE,
+        ), function=function, dead_letters=dead_letters)
+        dead_letters.finalize()
+        logging = ApiGatewayLogging(self, "apigateway-logging", self.account_id, region)
+        return InferenceApi(self, "decision-api", InferenceApiProps(
+            api_name=names.decision_api, kms_key_arn=self.key.arn, path_part="decisions",
+            request_schema=decision_schema(), description="Governed approve/reject decisions, IAM (SigV4) authorised",
+            log_retention_days=settings.log_retention_days, throttling_rate_limit=5, throttling_burst_limit=10,
+        ), proxy=function, logging=logging)
+
+    def _governance_roles(self, table: GovernanceTable, decisions: InferenceApi) -> None:
+        """Approvers decide through the decision API; compliance officers read everything, change nothing."""
         platform, names = self.config.platform, self.names
         groups = [uc.model_package_group.name for uc in self.config.use_cases.values()]
         packages = tuple(names.group_packages_arn(g) for g in groups)
@@ -99,8 +149,8 @@ class GovernanceStack(AccountStack):
         AssumableRole(self, "model-approver", AccountRoleProps(
             role_name=f"{platform.name_prefix}-model-approver", trusted_principals=tuple(platform.role_trust.model_approver),
             description="Approves or rejects model versions for Test and Prod in the central registry",
-            statements=(registry_read, table.grant_read("ReadGovernanceTable"),
-                        Statement(sid="DecideVersions", actions=("sagemaker:UpdateModelPackage",), resources=packages)),
+            statements=(registry_read, table.grant_read("ReadGovernanceTable"), decisions.grant_invoke("MakeDecisions"),
+                        find_apis("FindDecisionApi", platform.home_region)),
         ))
         AssumableRole(self, "compliance-officer", AccountRoleProps(
             role_name=f"{platform.name_prefix}-compliance-officer",

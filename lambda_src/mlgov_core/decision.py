@@ -107,6 +107,24 @@ class Outcome:
         }
 
 
+def decision_schema() -> dict[str, Any]:
+    """The decision API's request model (API Gateway validates it before the function runs)."""
+    return {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "title": "DecisionRequest",
+        "type": "object",
+        "required": ["group", "version", "stage", "decision", "reason"],
+        "additionalProperties": False,
+        "properties": {
+            "group": {"type": "string", "minLength": 1, "maxLength": 63},
+            "version": {"type": "integer", "minimum": 1},
+            "stage": {"type": "string", "enum": [Stage.TEST.value, Stage.PROD.value]},
+            "decision": {"type": "string", "enum": [StageStatus.APPROVED.value, StageStatus.REJECTED.value]},
+            "reason": {"type": "string", "minLength": 1, "maxLength": 4096},
+        },
+    }
+
+
 def parse_request(body: Mapping[str, Any]) -> DecisionRequest:
     """The decision API's JSON body; BadRequest names the field and the value."""
     unknown = sorted(set(body) - {"group", "version", "stage", "decision", "reason"})

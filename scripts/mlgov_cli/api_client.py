@@ -1,4 +1,4 @@
-"""SigV4-signed POST /predict to a use case's inference API (API Gateway REST, AWS_IAM auth).
+"""SigV4-signed POSTs to our IAM-authorised APIs: /predict of an inference API, /decisions of the decision API.
 
 On AWS the URL is the execute-api host; in the sandbox (an endpoint URL is set) API Gateway is
 served by the emulator under ``{endpoint_url}/_mlgov/execute-api/{api_id}/{stage}/predict``.
@@ -29,10 +29,14 @@ def inference_api_name(endpoint_name: str) -> str:
     return f"{endpoint_name}-inference"
 
 
-def predict_url(api_id: str, region: str, stage: str = DEFAULT_STAGE, endpoint_url: str | None = None) -> str:
+def api_url(api_id: str, region: str, path: str, stage: str = DEFAULT_STAGE, endpoint_url: str | None = None) -> str:
     if endpoint_url:
-        return f"{endpoint_url.rstrip('/')}/_mlgov/execute-api/{api_id}/{stage}/predict"
-    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/predict"
+        return f"{endpoint_url.rstrip('/')}/_mlgov/execute-api/{api_id}/{stage}/{path}"
+    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/{path}"
+
+
+def predict_url(api_id: str, region: str, stage: str = DEFAULT_STAGE, endpoint_url: str | None = None) -> str:
+    return api_url(api_id, region, "predict", stage, endpoint_url)
 
 
 def find_api_id(apigateway: Any, name: str) -> str:
@@ -43,8 +47,8 @@ def find_api_id(apigateway: Any, name: str) -> str:
     except (ClientError, BotoCoreError) as error:
         raise AwsFailure(f"cannot list REST APIs to find {name!r}: {error}; pass --api-id to skip the lookup") from None
     if len(ids) != 1:
-        raise CliError(f"expected one REST API named {name!r} in the test account, found {len(ids)}"
-                       + ("" if ids else ": is the test stack applied?"))
+        raise CliError(f"expected one REST API named {name!r}, found {len(ids)}"
+                       + ("" if ids else ": is its stack applied?"))
     return ids[0]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from mlgov_cli import decisions
+from mlgov_cli import decision_client
 from mlgov_cli.context import Context
 from mlgov_cli.output import emit, emit_object, progress
 from mlgov_core.rules import Stage, StageStatus
@@ -19,8 +19,8 @@ def _decision_options(func):
         click.option("--stage", "stage", type=STAGE_CHOICE, required=True, help="The stage the decision is for: Test or Prod."),
         click.option("--reason", required=True, help="Why (mandatory, non-empty); recorded in the registry and the history."),
         click.option("--approver", envvar="MLGOV_APPROVER", show_envvar=True,
-                     help="Who decides (e.g. your email): the role session name, recorded as the decider. "
-                          "Refused if it names the registrant."),
+                     help="Who decides (e.g. your email): the role session name. The decision function credits the "
+                          "identity API Gateway verified, and refuses it if it names the registrant."),
         click.option("--as-role", "as_role", metavar="ROLE",
                      help="Governance-account role to decide as (default: <name_prefix>-model-approver)."),
     )
@@ -33,19 +33,19 @@ def _run(ctx: Context, decision: StageStatus, group: str, version: int, stage: s
          approver: str | None, as_role: str | None) -> None:
     target = Stage(next(s.value for s in Stage if s.value.lower() == stage.lower()))
     with progress(ctx, f"{decision.value.lower()} version {version} of {group}") as _:
-        result = decisions.decide(ctx, group=group, version=version, target=target, decision=decision,
-                                  reason=reason, as_role=as_role, approver=approver)
+        result = decision_client.decide(ctx, group=group, version=version, target=target, decision=decision,
+                                        reason=reason, as_role=as_role, approver=approver)
     if ctx.json_output:
-        emit_object(ctx, result.as_dict(), "")
+        emit_object(ctx, result, "")
         return
-    row = result.as_dict()
-    row["gates"] = decisions.gate_summary(result.gate_results)
+    gate_results = result.get("gates") or []
+    row = {**result, "gates": f"{sum(g['passed'] for g in gate_results)}/{len(gate_results)} pass" if gate_results else "none"}
     fields = ["group", "version", "use_case", "decision", "stage", "previous_state", "approval_status", "decided_by",
               "reason", "gates"]
-    emit(ctx, [{"field": f, "value": row[f]} for f in fields], ["field", "value"],
-         title=f"{result.decision.value} for {result.stage.value}")
-    for gate in result.gate_results:
-        click.echo(f"gate {gate.reason}")
+    emit(ctx, [{"field": f, "value": row.get(f)} for f in fields], ["field", "value"],
+         title=f"{result['decision']} for {result['stage']}")
+    for gate in gate_results:
+        click.echo(f"gate {gate['reason']}")
 
 
 @click.command("approve")
@@ -54,11 +54,13 @@ def _run(ctx: Context, decision: StageStatus, group: str, version: int, stage: s
 def approve(ctx: Context, group: str, version: int, stage: str, reason: str, approver: str | None, as_role: str | None) -> None:
     """Approve VERSION of model package GROUP for --stage Test or Prod.
 
-    Reads the version from the registry (authoritative) and refuses, with exit 1, when a governance
-    rule says no: you registered it (separation of duties), it skips a stage, it was rejected, or
-    (for Prod, and for Test if the use case has Test gates) its recorded QA metrics fail the gates.
-    On success it writes ModelApprovalStatus=Approved, ModelLifeCycle {Stage, Approved, reason} and
-    who/why metadata in one UpdateModelPackage call.
+    Asks the decision function in the governance account (signed POST /decisions as the approver
+    role). It reads the version from the registry and refuses, with exit 1, when a governance rule
+    says no: you registered it (separation of duties), it skips a stage, it was rejected, another
+    decision for that stage is already recorded, or (for Prod, and for Test if the use case has Test
+    gates) the QA metrics metrics-ingest recorded fail the gates. On success the function writes
+    ModelApprovalStatus=Approved, ModelLifeCycle {Stage, Approved, reason} and who/why in one
+    UpdateModelPackage call; no other principal may set those fields.
 
     \b
     Example:
@@ -74,8 +76,8 @@ def reject(ctx: Context, group: str, version: int, stage: str, reason: str, appr
     """Reject VERSION of model package GROUP for --stage Test or Prod.
 
     Rejection is final: a rejected version is never approved or deployed again (register a new one).
-    The same rules apply as for approve, except the QA gates. Writes ModelApprovalStatus=Rejected,
-    ModelLifeCycle {Stage, Rejected, reason} and who/why metadata in one UpdateModelPackage call.
+    The decision function applies the same rules as for approve, except the QA gates, and writes
+    ModelApprovalStatus=Rejected, ModelLifeCycle {Stage, Rejected, reason} and who/why.
 
     \b
     Example:
