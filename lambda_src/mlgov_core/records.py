@@ -23,8 +23,8 @@ METRIC_PREFIX = "metric:"
 # plus who reported them and when under reserved names that are never metrics.
 QA_METRIC_PREFIX = "qa:"
 QA_RESERVED_NAMES = frozenset({"reported_at", "reported_by"})
+# Metadata a caller may type (CreateModelPackage, `mlgov approve`): shown as a claim, never credited.
 REGISTERED_BY_KEY = "registered_by"
-# Written next to the decision by `mlgov approve` / `mlgov reject`.
 DECIDED_BY_KEYS = {rules.ApprovalStatus.APPROVED: "approved_by", rules.ApprovalStatus.REJECTED: "rejected_by"}
 _DECIDED = {rules.ApprovalStatus.APPROVED, rules.ApprovalStatus.REJECTED}
 
@@ -64,29 +64,25 @@ def parse_metrics(
     return metrics
 
 
+def claimed_identity(claimed: str | None, recorded: str | None) -> str | None:
+    """A metadata identity that is not the registry's: kept so a reader sees the claim, never credited."""
+    if not claimed or not claimed.strip() or rules.same_identity(claimed, recorded):
+        return None
+    return claimed.strip()
+
+
 def resolve_identities(
     detail: ModelPackageStateDetail, last_modified: str, described: PackageDescription
 ) -> tuple[str | None, str | None]:
-    """(registered_by, approved_by).
+    """(registered_by, changed_by), from the registry's own records only (DESIGN.md section 5).
 
-    The registrant named in metadata wins over CreatedBy: registration through a shared pipeline
-    role would otherwise hide the person. approved_by comes from LastModifiedBy only for a decision
-    (Approved/Rejected) and only if the registry's LastModifiedTime is this event's change: if it is
-    later, the described identity made a later change, and naming them approver would be wrong, so
-    approved_by stays unknown (None) and reconcile may fill it.
+    registered_by is CreatedBy. changed_by is LastModifiedBy, and only if the registry's
+    LastModifiedTime is this event's change: if it is later, the described identity made a later
+    change, so who made this one stays unknown (None). ``registered_by``/``approved_by`` metadata is
+    never used: anyone who may write metadata can type any name there.
     """
-    metadata = detail.CustomerMetadataProperties or {}
-    registered_by = metadata.get(REGISTERED_BY_KEY) or described.created_by
-    if approval_status(detail) not in _DECIDED:
-        return registered_by, None
-    # The decider recorded with the decision (mlgov approve/reject) wins: later metadata-only updates,
-    # such as QA metrics written by metrics-ingest, make someone else the registry's LastModifiedBy.
-    decided_by = metadata.get(DECIDED_BY_KEYS[approval_status(detail)])
-    if decided_by:
-        return registered_by, decided_by
-    if timeparse.same_instant(last_modified, described.last_modified_time):
-        return registered_by, described.last_modified_by
-    return registered_by, None
+    changed_by = described.last_modified_by if timeparse.same_instant(last_modified, described.last_modified_time) else None
+    return described.created_by, changed_by
 
 
 def build_items(
@@ -103,7 +99,10 @@ def build_items(
     approval = approval_status(detail)
     stage, status, stage_description = resolve_stage(detail)
     idem = idempotency_key(detail.ModelPackageArn, approval.value, stage.value, status.value, last_modified)
-    registered_by, approved_by = resolve_identities(detail, last_modified, described)
+    registered_by, changed_by = resolve_identities(detail, last_modified, described)
+    metadata = detail.CustomerMetadataProperties or {}
+    decided = approval in _DECIDED
+    claimed_decider = metadata.get(DECIDED_BY_KEYS[approval]) if decided else None
     pk = keys.version_pk(group, version)
     vid = keys.version_id(group, version)
 
@@ -124,7 +123,13 @@ def build_items(
         "qa_metrics": parse_metrics(detail.CustomerMetadataProperties, QA_METRIC_PREFIX, QA_RESERVED_NAMES),
         "customer_metadata": dict(detail.CustomerMetadataProperties or {}),
         "registered_by": registered_by,
-        "approved_by": approved_by,
+        # Who made this change (LastModifiedBy); approved_by repeats it for a change in a decided status.
+        # A later metadata-only change (QA metrics) names its own writer: readers take the decider of a
+        # decision from that decision's history item (rules.classify_change), not from the state.
+        "changed_by": changed_by,
+        "approved_by": changed_by if decided else None,
+        "claimed_registered_by": claimed_identity(metadata.get(REGISTERED_BY_KEY), registered_by),
+        "claimed_decided_by": claimed_identity(claimed_decider, changed_by),
         "created_at": detail.CreationTime,
         "last_modified": last_modified,
         "recorded_at": recorded_at,

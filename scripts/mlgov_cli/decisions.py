@@ -1,7 +1,10 @@
 """Registry state of one version and the decisions on it: shared by approve, reject, check and promote.
 
-The registry is authoritative: every command here reads the version with DescribeModelPackage in the
-governance account (never the table) and judges it with mlgov_core.rules and mlgov_core.gates only.
+The registry is authoritative for a version's state: every command here reads it with
+DescribeModelPackage in the governance account and judges it with mlgov_core.rules and mlgov_core.gates
+only. Evidence is only what a trusted writer recorded (DESIGN.md section 5): the registrant is the
+registry's CreatedBy, and the QA metrics the gates read are what metrics-ingest recorded in the
+governance table (mlgov_core.evidence), never ``qa:*`` or ``registered_by`` metadata a caller typed in.
 A decision is one UpdateModelPackage call carrying the approval status, the lifecycle stage and the
 who/why metadata together, so a refused or failed decision changes nothing.
 """
@@ -11,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -19,7 +22,7 @@ from botocore.exceptions import ClientError
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_config import AccountRole, UseCaseConfig
-from mlgov_core import gates, records, registry, rules
+from mlgov_core import evidence, gates, records, registry, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
 # Metadata keys a decision writes (the registry-sync Lambda copies all metadata into the table).
@@ -48,11 +51,15 @@ class VersionState:
     stage: Stage
     status: StageStatus
     approval: ApprovalStatus
-    registered_by: str | None
+    registered_by: str | None  # the registry's CreatedBy: the only registrant that counts
     created_by: str | None
     package_status: str | None
+    # The QA metrics metrics-ingest recorded in the governance table (with_recorded_qa); empty until then,
+    # so every gate fails rather than pass on metadata.
     qa_metrics: dict[str, float] = field(default_factory=dict)
     metadata: dict[str, str] = field(default_factory=dict)
+    # ``registered_by`` typed into metadata when it names someone else than CreatedBy: shown, never credited.
+    claimed_registered_by: str | None = None
 
     def summary(self) -> str:
         return f"{self.stage.value}/{self.status.value} ({self.approval.value})"
@@ -85,14 +92,33 @@ def parse_state(group: str, version: int, response: dict[str, Any]) -> VersionSt
     else:
         stage, status = Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]
     metadata = dict(response.get("CustomerMetadataProperties") or {})
-    qa = records.parse_metrics(metadata, records.QA_METRIC_PREFIX, records.QA_RESERVED_NAMES)
     created_by = registry.identity_name(response.get("CreatedBy"))
     return VersionState(
         group=group, version=version, arn=response.get("ModelPackageArn", ""), stage=stage, status=status,
-        approval=approval, registered_by=metadata.get(records.REGISTERED_BY_KEY) or created_by, created_by=created_by,
-        package_status=response.get("ModelPackageStatus"), qa_metrics={k: float(v) for k, v in qa.items()},
-        metadata=metadata,
+        approval=approval, registered_by=created_by, created_by=created_by,
+        package_status=response.get("ModelPackageStatus"), metadata=metadata,
+        claimed_registered_by=records.claimed_identity(metadata.get(records.REGISTERED_BY_KEY), created_by),
     )
+
+
+def with_recorded_qa(ctx: Context, dynamodb: Any,
+                     states: dict[tuple[str, int], VersionState | None]) -> dict[tuple[str, int], VersionState | None]:
+    """``states`` with the QA metrics metrics-ingest recorded for each version (one GetItem per version).
+
+    ``dynamodb``: a low-level client allowed to read the governance table in the governance account.
+    """
+    found: dict[tuple[str, int], VersionState | None] = {}
+    for (group, version), state in states.items():
+        if state is None:
+            found[(group, version)] = None
+            continue
+        with aws_errors(f"reading the recorded QA metrics of version {version} of {group} from {ctx.names.governance_table}"):
+            try:
+                recorded = evidence.recorded_qa_metrics(dynamodb, group, version, table_name=ctx.names.governance_table)
+            except evidence.EvidenceError as error:
+                raise RuleViolation(f"version {version} of {group}: {error}") from None
+        found[(group, version)] = replace(state, qa_metrics=recorded)
+    return found
 
 
 def read_version(ctx: Context, sagemaker: Any, group: str, version: int) -> VersionState | None:
@@ -122,6 +148,7 @@ def gates_for(use_case: UseCaseConfig, target: Stage) -> list[str]:
 
 
 def gate_results(use_case: UseCaseConfig, target: Stage, state: VersionState) -> list[gates.GateResult]:
+    """The gates of ``target`` on the recorded QA metrics (state.qa_metrics, from with_recorded_qa only)."""
     return gates.evaluate_all(gates_for(use_case, target), state.qa_metrics)
 
 

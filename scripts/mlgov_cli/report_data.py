@@ -27,8 +27,6 @@ from mlgov_core.queries import deserialize
 STAGES = [s.value for s in rules.STAGE_ORDER]
 STATUSES = [s.value for s in rules.StageStatus]
 QUERY_WORKERS = 8
-# Metadata keys `mlgov approve` / `mlgov reject` write (mlgov_cli.decisions).
-DECIDER_KEYS = {"approved": "approved_by", "rejected": "rejected_by"}
 DECISION_REASON_KEY = "decision_reason"
 # What the index Queries return of each state item: enough to list the version and Query its partition.
 # The partition Query reads the full state item again (with its history), so the index answers need not
@@ -90,13 +88,11 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
                           "reported_at": i.get("reported_at"), "reported_by": i.get("reported_by"),
                           "window_start": i.get("window_start"), "window_end": i.get("window_end")}
                          for i in latest if i.get("kind") == "production"), key=lambda p: p["variant"])
+    # QA evidence is only what metrics-ingest recorded (mlgov_core.evidence); qa:* registry metadata is
+    # a copy anyone who may write metadata can type, so it never stands in for a missing report.
     if qa_item is not None:
         qa = {"metrics": _number_map(qa_item.get("metrics")), "reported_at": qa_item.get("reported_at"),
               "reported_by": qa_item.get("reported_by"), "source": "table"}
-    elif state.get("qa_metrics"):
-        metadata = state.get("customer_metadata") or {}
-        qa = {"metrics": _number_map(state.get("qa_metrics")), "reported_at": metadata.get("qa:reported_at"),
-              "reported_by": metadata.get("qa:reported_by"), "source": "registry"}
     else:
         qa = None
 
@@ -105,19 +101,24 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
     for item in history_items:
         action = rules.classify_change(previous, item).value
         metadata = item.get("customer_metadata") or {}
+        claimed = None
         if action in ("approved", "rejected"):
-            # `mlgov approve/reject` names the decider in metadata; the registry's LastModifiedBy is the fallback.
-            actor = metadata.get(DECIDER_KEYS[action]) or item.get("approved_by")
+            # The decider is the registry's LastModifiedBy for this change (changed_by), never the
+            # approved_by/rejected_by metadata: it outlives its decision and anyone may type it.
+            actor, claimed = item.get("changed_by"), item.get("claimed_decided_by")
             reason = item.get("reason") or item.get("stage_description") or metadata.get(DECISION_REASON_KEY)
         elif action == rules.Change.METADATA.value:
             # Stage and status carried over from the last decision: its decider and reason are not this change's.
             actor = reason = None
         else:
-            actor = item.get("registered_by") if action == rules.Change.REGISTERED.value else None
+            registered = action == rules.Change.REGISTERED.value
+            actor = item.get("registered_by") if registered else item.get("changed_by")
+            claimed = item.get("claimed_registered_by") if registered else None
             reason = item.get("reason") or item.get("stage_description")
         history.append({
             "at": item.get("last_modified"), "action": action, "stage": item.get("stage"), "status": item.get("status"),
-            "approval_status": item.get("approval_status"), "by": actor, "reason": reason, "source": item.get("source"),
+            "approval_status": item.get("approval_status"), "by": actor, "claimed_by": claimed, "reason": reason,
+            "source": item.get("source"),
         })
         previous = item
 
@@ -142,7 +143,9 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
         "description": state.get("description"),
         "stage_description": state.get("stage_description"),
         "registered_by": state.get("registered_by"),
-        "approved_by": state.get("approved_by"),
+        # The last decision's decider from its own history item: the state's approved_by names whoever
+        # made the latest change in a decided status, which may be a metadata writer such as metrics-ingest.
+        "approved_by": next((h["by"] for h in reversed(history) if h["action"] in ("approved", "rejected")), None),
         "created_at": state.get("created_at"),
         "last_modified": state.get("last_modified"),
         "training_metrics": _number_map(state.get("metrics")),

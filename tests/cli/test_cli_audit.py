@@ -8,10 +8,21 @@ from pathlib import Path
 
 import pytest
 from governance_testkit import (  # noqa: F401  (fixtures: aws_env, cli_calls, config_dir, gov, wide_console)
-    APPROVER_ROLE, GROUP, OTHER_GROUP, Gov, aws_env, cli_calls, config_dir, gov, run, wide_console,
+    APPROVER_ROLE, GOV, GROUP, OTHER_GROUP, Gov, aws_env, cli_calls, config_dir, gov, run, wide_console,
 )
 
 from mlgov_core import keys
+
+OPERATOR_SESSION = f"arn:aws:sts::{GOV}:assumed-role/mlgov-terraform/mlgov-cli"
+
+
+def session_client(role_arn: str, session_name: str, service: str):
+    """A client of ``role_arn`` under ``session_name`` (Context caches one session per role)."""
+    import boto3
+
+    creds = boto3.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    return boto3.client(service, aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                        aws_session_token=creds["SessionToken"])
 
 
 # ------------------------------------------------------------------ audit
@@ -57,7 +68,7 @@ def test_list_prod_approved_answers_with_queries_only(governed: Gov, config_dir:
     assert [(r["group"], r["version"]) for r in rows] == [(GROUP, 1)]
     row = rows[0]
     assert (row["stage"], row["status"], row["approval"]) == ("Prod", "Approved", "Approved")
-    assert row["registered_by"] == "alice@example.com"
+    assert row["registered_by"] == OPERATOR_SESSION  # the registry's CreatedBy, not the metadata's name
     assert row["approved_by"].endswith(f"assumed-role/{APPROVER_ROLE}/mlgov-cli")
     assert row["qa_metrics"] == "auc=0.9 p95_latency_ms=120"
     assert row["prod_metrics"] == "champion: error_rate=0.001 p95_latency_ms=87"
@@ -82,7 +93,7 @@ def test_list_human_table(governed: Gov, config_dir: Path):
     result = run(config_dir, "list", "--group", GROUP)
     assert result.exit_code == 0
     assert "Versions of group credit-risk (4)" in result.output
-    assert "alice@example.com" in result.output
+    assert "alice@example.com" not in result.output  # registered_by is CreatedBy (an ARN), the claim is not listed
 
 
 def test_list_rejects_two_selectors_and_status_without_stage(governed: Gov, config_dir: Path):
@@ -103,7 +114,7 @@ def test_history_is_who_what_when_why_from_one_query(governed: Gov, config_dir: 
         "Dev/Pending PendingManualApproval -> Test/Approved Approved",
         "Test/Approved Approved -> Prod/Approved Approved",
     ]
-    assert rows[0]["actor"] == "registered_by alice@example.com"
+    assert rows[0]["actor"] == f"registered_by {OPERATOR_SESSION} (metadata claims alice@example.com; not evidence)"
     assert rows[1]["actor"].startswith("approved_by arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/")
     assert [r["reason"] for r in rows] == [None, "offline-eval-ok", "qa-gates-passed"]
     times = [r["time"] for r in rows]
@@ -164,12 +175,47 @@ def test_history_metadata_change_is_not_a_decision():
     from mlgov_cli.commands.audit import history_rows
 
     approved = {"item_type": "history", "stage": "Test", "status": "Approved", "approval_status": "Approved",
-                "approved_by": "arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/bob",
+                "changed_by": "arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/bob",
                 "customer_metadata": {"decision_reason": "offline-eval-ok"}, "last_modified": "2025-02-02T10:00:00.000Z"}
-    # metrics-ingest wrote QA metrics into the registry: same state, the decider's fields carried along
+    # metrics-ingest wrote QA metrics into the registry: same state, the decider's reason carried along
     qa_written = {**approved, "customer_metadata": {**approved["customer_metadata"], "qa:auc": "0.81"},
+                  "changed_by": "arn:aws:sts::111111111111:assumed-role/mlgov-metrics-ingest/fn",
                   "last_modified": "2025-02-03T10:00:00.000Z"}
     rows = history_rows([approved, qa_written])
-    assert rows[0]["actor"].startswith("approved_by ")
+    assert rows[0]["actor"] == "approved_by arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/bob"
     assert rows[1]["change"] == "Test/Approved Approved (metadata)"
-    assert rows[1]["actor"] is None and rows[1]["reason"] is None, "the last decision's, not this change's"
+    assert rows[1]["actor"] == "changed_by arn:aws:sts::111111111111:assumed-role/mlgov-metrics-ingest/fn"
+    assert rows[1]["reason"] is None, "the last decision's, not this change's"
+
+
+def test_a_decision_made_outside_the_cli_is_credited_to_its_last_modified_by(gov: Gov, config_dir: Path):
+    """An approver updates the registry directly under the registrant's session name, leaving the Test
+    approver's approved_by in metadata: the trail names the registry's LastModifiedBy, never the metadata."""
+    gov.create_table()
+    gov.group(GROUP)
+    arn = gov.register(GROUP)
+    gov.sync(arn)
+    test_approver = "arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/carol"
+    gov.decide(arn, "Test", "Approved", "ok", approved_by=test_approver)
+    gov.sync(arn)
+    direct = session_client(f"arn:aws:iam::{GOV}:role/{APPROVER_ROLE}", "mlgov-cli", "sagemaker")
+    direct.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
+                                ModelLifeCycle={"Stage": "Prod", "StageStatus": "Approved", "StageDescription": "direct"})
+    assert gov.sm.describe_model_package(ModelPackageName=arn)["CustomerMetadataProperties"]["approved_by"] == test_approver
+    gov.sync(arn)
+    rows = json.loads(run(config_dir, "--json", "history", GROUP, "1").output)["history"]
+    prod = rows[-1]
+    assert prod["change"].endswith("-> Prod/Approved Approved")
+    assert prod["actor"].startswith(f"approved_by arn:aws:sts::{GOV}:assumed-role/{APPROVER_ROLE}/mlgov-cli")
+    assert f"metadata claims {test_approver}; not evidence" in prod["actor"]
+    assert not prod["actor"].startswith(f"approved_by {test_approver}")
+
+    from mlgov_cli.report_data import TableReader, build_report
+
+    report = build_report(gov.ctx.config, TableReader(gov.ddb, gov.table), use_case="credit-risk")
+    [version] = report["use_cases"][0]["versions"]
+    decisions = [h for h in version["history"] if h["action"] == "approved"]
+    assert [h["stage"] for h in decisions] == ["Test", "Prod"]
+    assert decisions[-1]["by"].startswith(f"arn:aws:sts::{GOV}:assumed-role/{APPROVER_ROLE}/mlgov-cli")
+    assert decisions[-1]["by"] != test_approver and decisions[-1]["claimed_by"] == test_approver
+    assert version["approved_by"] == decisions[-1]["by"]

@@ -27,26 +27,27 @@ def fill_scenario(filler: TableFiller) -> None:
     # v1: registered, approved for Test (bob), QA passes, approved for Prod (carol), two variants report
     filler.change(cr, 1, "2025-02-01T10:00:00.000Z", use_case=cr)
     filler.change(cr, 1, "2025-02-02T10:00:00.000Z", use_case=cr, approval="Approved", stage="Test", status="Approved",
-                  reason="integration tests green", decided_by="arn:aws:sts::111111111111:assumed-role/mlgov-model-approver/x",
+                  reason="integration tests green", decided_by="bob",
                   metadata={"approved_by": "bob", "decision_reason": "integration tests green"})
     filler.metrics(cr, 1, "2025-02-03T10:00:00.000Z", {"auc": 0.81, "accuracy": 0.77, "p95_latency_ms": 120})
     # metrics-ingest writes the QA metrics into the registry: the same Test/Approved state again, not a decision
     filler.change(cr, 1, "2025-02-03T10:00:01.000Z", use_case=cr, approval="Approved", stage="Test", status="Approved",
-                  reason="integration tests green", metadata={"approved_by": "bob", "decision_reason": "integration tests green",
-                                                              "qa:auc": "0.81"})
+                  reason="integration tests green", decided_by="arn:aws:sts::111111111111:assumed-role/mlgov-metrics-ingest/fn",
+                  metadata={"approved_by": "bob", "decision_reason": "integration tests green", "qa:auc": "0.81"})
     filler.change(cr, 1, "2025-02-04T10:00:00.000Z", use_case=cr, approval="Approved", stage="Prod", status="Approved",
-                  reason="CAB-123 approved", metadata={"approved_by": "carol", "decision_reason": "CAB-123 approved"})
+                  reason="CAB-123 approved", decided_by="carol",
+                  metadata={"approved_by": "carol", "decision_reason": "CAB-123 approved"})
     filler.metrics(cr, 1, "2025-02-05T10:00:00.000Z", {"invocations": 18234, "latency_p95_ms": 38.2}, variant="champion")
     filler.metrics(cr, 1, "2025-02-05T10:00:00.000Z", {"invocations": 2011, "latency_p95_ms": 41.0}, variant="challenger")
     # v2: approved for Test (bob), QA auc below the Prod gate
     filler.change(cr, 2, "2025-02-06T10:00:00.000Z", use_case=cr, registered_by="alice")
     filler.change(cr, 2, "2025-02-07T10:00:00.000Z", use_case=cr, approval="Approved", stage="Test", status="Approved",
-                  reason="ok for QA", metadata={"approved_by": "bob"})
+                  reason="ok for QA", decided_by="bob", metadata={"approved_by": "bob"})
     filler.metrics(cr, 2, "2025-02-08T10:00:00.000Z", {"auc": 0.70, "accuracy": 0.66, "p95_latency_ms": 150})
     # v3: rejected for Test by erin, with markup in the reason
     filler.change(cr, 3, "2025-02-09T10:00:00.000Z", use_case=cr, registered_by="dave")
     filler.change(cr, 3, "2025-02-10T10:00:00.000Z", use_case=cr, approval="Rejected", stage="Test", status="Rejected",
-                  reason=EVIL, registered_by="dave", metadata={"rejected_by": "erin"})
+                  reason=EVIL, registered_by="dave", decided_by="erin", metadata={"rejected_by": "erin"})
     # v4: waiting in Dev; v5: waiting in Dev, recorded as unassigned before the config claimed the group
     filler.change(cr, 4, "2025-02-11T10:00:00.000Z", use_case=cr, registered_by="alice")
     filler.change(cr, 5, "2025-02-12T10:00:00.000Z", use_case="unassigned", registered_by="alice")
@@ -55,7 +56,7 @@ def fill_scenario(filler: TableFiller) -> None:
                   stage="Test", status="Pending")
     # a group no use case claims, approved in Dev
     filler.change("legacy-model", 1, "2025-02-14T10:00:00.000Z", use_case="unassigned", registered_by="gina",
-                  approval="Approved", metadata={"approved_by": "henry"})
+                  approval="Approved", decided_by="henry", metadata={"approved_by": "henry"})
     filler.flush()
 
 

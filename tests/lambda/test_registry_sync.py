@@ -23,7 +23,9 @@ def test_new_event_costs_one_describe_and_one_transaction(settings, package_arn,
     state = state_of()
     assert state["use_case"] == "fraud"
     assert state["version"] == 1 and state["version_key"] == "000001"
-    assert state["registered_by"] == "alice@example.com"
+    described = boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)
+    assert state["registered_by"] == registry.identity_name(described["CreatedBy"]) is not None  # never metadata
+    assert state["claimed_registered_by"] == "alice@example.com"
     assert state["stage_status"] == "Dev#Pending"
     assert state["metrics"] == {"auc": Decimal("0.913"), "f1": Decimal("0.842")}
     assert state["last_modified"] == "2025-03-04T10:15:28.412Z"
@@ -76,7 +78,8 @@ def test_deleted_version_is_still_recorded(settings, aws_env):
     outcome = record_registry_change(load_event("approved_for_test"), settings)
     assert (outcome["result"], outcome["registry_found"]) == ("recorded", False)
     state = state_of()
-    assert state["registered_by"] == "alice@example.com"  # from metadata
+    assert "registered_by" not in state  # unknown: metadata is only a claim
+    assert state["claimed_registered_by"] == "alice@example.com"
     assert "approved_by" not in state
 
 
@@ -103,7 +106,7 @@ def test_approved_by_comes_from_the_registry_for_this_change(settings, package_a
     # The identity the registry reports for the change (the sandbox patch: the caller ARN) is the approver.
     described = boto3.client("sagemaker").describe_model_package(ModelPackageName=package_arn)
     assert state["approved_by"] == registry.identity_name(described["LastModifiedBy"]) is not None
-    assert state["registered_by"] == "alice@example.com"
+    assert state["registered_by"] == registry.identity_name(described["CreatedBy"])
 
 
 def test_approved_by_unknown_when_registry_moved_on(settings, package_arn):

@@ -81,12 +81,13 @@ def test_gsi_partition_keys_only_on_the_item_type_the_index_serves():
     assert (state["item_type"], history["item_type"]) == ("state", "history")
 
 
-def test_registered_by_prefers_metadata_then_created_by():
-    state, _ = _items(load_event("registered"))
-    assert state["registered_by"] == "alice@example.com"
+def test_registered_by_is_created_by_and_metadata_only_a_claim():
+    state, history = _items(load_event("registered"))  # its metadata says registered_by alice@example.com
+    assert state["registered_by"] == history["registered_by"] == DESCRIBED.created_by
+    assert state["claimed_registered_by"] == "alice@example.com"
     anonymous = with_detail(load_event("registered"), CustomerMetadataProperties={"metric:auc": "0.9"})
     state, _ = _items(anonymous)
-    assert state["registered_by"] == DESCRIBED.created_by
+    assert state["registered_by"] == DESCRIBED.created_by and "claimed_registered_by" not in state
 
 
 def test_approved_by_is_the_last_modifier_of_this_decision():
@@ -114,20 +115,28 @@ def test_rejection_names_the_rejecter():
     assert state["stage_status"] == "Dev#Rejected"
 
 
-def test_deleted_version_keeps_metadata_registrant_and_unknown_approver():
+def test_deleted_version_has_unknown_identities_whatever_metadata_says():
     state, _ = _items(load_event("approved_for_test"), described=NOT_FOUND)
-    assert state["registered_by"] == "alice@example.com"
-    assert "approved_by" not in state
+    assert "registered_by" not in state and "approved_by" not in state and "changed_by" not in state
+    assert state["claimed_registered_by"] == "alice@example.com"
 
 
-def test_decider_recorded_with_the_decision_wins_over_a_later_metadata_writer():
-    # metrics-ingest writes QA metrics after an approval: the registry's LastModifiedBy is then the
-    # Lambda, but the approver recorded by `mlgov approve` stays the approver.
+def test_metadata_decider_is_never_credited_last_modified_by_is():
+    # An approver (or anyone allowed to write metadata) leaves approved_by naming someone else: the
+    # registry's LastModifiedBy for this change is the decider, the metadata only a claim.
     metadata = {**load_event("approved_for_test")["detail"]["CustomerMetadataProperties"],
                 "approved_by": "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/carol"}
     event = with_detail(load_event("approved_for_test"), CustomerMetadataProperties=metadata)
     state, history = _items(event)
-    assert state["approved_by"] == history["approved_by"] == metadata["approved_by"]
+    assert state["approved_by"] == history["changed_by"] == DESCRIBED.last_modified_by
+    assert history["claimed_decided_by"] == metadata["approved_by"]
     rejected = with_detail(event, ModelApprovalStatus="Rejected",
                            CustomerMetadataProperties={**metadata, "rejected_by": "dave"})
-    assert _items(rejected)[0]["approved_by"] == "dave"
+    state, _ = _items(rejected)
+    assert (state["approved_by"], state["claimed_decided_by"]) == (DESCRIBED.last_modified_by, "dave")
+
+
+def test_a_matching_metadata_decider_is_no_claim():
+    metadata = {"approved_by": DESCRIBED.last_modified_by}
+    state, _ = _items(with_detail(load_event("approved_for_test"), CustomerMetadataProperties=metadata))
+    assert "claimed_decided_by" not in state

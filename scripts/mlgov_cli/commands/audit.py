@@ -161,6 +161,19 @@ def _reason(item: dict[str, Any]) -> str | None:
     return item.get("stage_description") or item.get("reason")
 
 
+def change_actor(kind: rules.Change, item: dict[str, Any]) -> str:
+    """Who made one registry change: the registry's LastModifiedBy for it (changed_by), CreatedBy for the
+    registration. Metadata names (approved_by/registered_by typed by a caller) are shown as claims only."""
+    verb = {rules.Change.APPROVED: "approved_by", rules.Change.REJECTED: "rejected_by",
+            rules.Change.REGISTERED: "registered_by"}.get(kind, "changed_by")
+    who = item.get("registered_by") if kind == rules.Change.REGISTERED else item.get("changed_by")
+    actor = f"{verb} {who}" if who else f"{verb} unknown (not recorded by the registry)"
+    claimed = item.get("claimed_registered_by") if kind == rules.Change.REGISTERED else item.get("claimed_decided_by")
+    if claimed and kind != rules.Change.METADATA:
+        actor += f" (metadata claims {claimed}; not evidence)"
+    return actor
+
+
 def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Who, what, when, why of each history item, oldest first; registry changes say what changed."""
     rows = []
@@ -187,16 +200,7 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             change = f"{kind.value}: {now}"
         else:
             change = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')} -> {now}"
-        decided = item.get("approval_status") in (rules.ApprovalStatus.APPROVED.value, rules.ApprovalStatus.REJECTED.value)
-        if kind == rules.Change.METADATA:
-            actor = None  # the item carries the last decision's author and reason, not this change's
-        elif decided and item.get("approved_by"):
-            verb = {rules.Change.APPROVED: "approved_by", rules.Change.REJECTED: "rejected_by"}.get(kind, "changed_by")
-            actor = f"{verb} {item['approved_by']}"
-        elif kind == rules.Change.REGISTERED:
-            actor = f"registered_by {item.get('registered_by') or '?'}"
-        else:
-            actor = "unknown (not recorded by the registry)"
+        actor = change_actor(kind, item)
         rows.append({
             "time": item.get("last_modified"),
             "kind": "registry change",

@@ -37,17 +37,34 @@ def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
     return found
 
 
-def registry_client(ctx: Context, as_role: str | None, session_name: str) -> Any:
-    """Registry reads in the governance account: --as-role, else the platform's operator role."""
+def governance_client(ctx: Context, as_role: str | None, service: str, session_name: str) -> Any:
+    """A client in the governance account: --as-role, else the platform's operator role."""
     with aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
         if as_role:
-            return ctx.client(AccountRole.GOVERNANCE, as_role, "sagemaker", session_name)
-        return ctx.governance_client("sagemaker", session_name)
+            return ctx.client(AccountRole.GOVERNANCE, as_role, service, session_name)
+        return ctx.governance_client(service, session_name)
 
 
-def evaluate(ctx: Context, sagemaker: Any, deployments: list[Deployment]) -> tuple[list[dict[str, Any]], list[str]]:
+def registry_client(ctx: Context, as_role: str | None, session_name: str) -> Any:
+    """Registry reads in the governance account: --as-role, else the platform's operator role."""
+    return governance_client(ctx, as_role, "sagemaker", session_name)
+
+
+def read_states(ctx: Context, as_role: str | None, session_name: str,
+                wanted: list[tuple[str, int]]) -> dict[tuple[str, int], decisions.VersionState | None]:
+    """Each version's registry state with the QA metrics metrics-ingest recorded in the governance table.
+
+    The same evidence the decision function judges gates on (mlgov_core.evidence), so CI cannot pass a
+    version on ``qa:*`` metadata a registrant typed in. The role needs DescribeModelPackage and read on
+    the table (the operator role; of the governance roles, model-approver and compliance-officer).
+    """
+    states = decisions.read_versions(ctx, registry_client(ctx, as_role, session_name), wanted)
+    return decisions.with_recorded_qa(ctx, governance_client(ctx, as_role, "dynamodb", session_name), states)
+
+
+def evaluate(states: dict[tuple[str, int], decisions.VersionState | None],
+             deployments: list[Deployment]) -> tuple[list[dict[str, Any]], list[str]]:
     """(one row per deployment, one reason per problem prefixed with where it is)."""
-    states = decisions.read_versions(ctx, sagemaker, [(d.group, d.version) for d in deployments])
     rows, reasons = [], []
     for d in deployments:
         state = states[(d.group, d.version)]
@@ -66,14 +83,16 @@ def evaluate(ctx: Context, sagemaker: Any, deployments: list[Deployment]) -> tup
 @click.option("--use-case", "use_case_names", multiple=True, metavar="NAME",
               help="Check only this use case (repeatable); default: every use case in config.")
 @click.option("--as-role", "as_role", metavar="ROLE",
-              help="Governance-account role for the registry reads (default: the platform's terraform_role_name).")
+              help="Governance-account role for the registry and governance-table reads "
+                   "(default: the platform's terraform_role_name).")
 @click.pass_obj
 def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) -> None:
     """CI gate: every version in `deployments` may run where config puts it.
 
     For deployments.test.version and each deployments.prod.variants[].version: the version exists in
-    the registry, is approved for that stage (or beyond) and not rejected, and its recorded QA metrics
-    pass the use case's gates for that stage. Exit 0 when all pass; exit 1 with one line per reason.
+    the registry, is approved for that stage (or beyond) and not rejected, and the QA metrics
+    metrics-ingest recorded in the governance table pass the use case's gates for that stage
+    (registry ``qa:*`` metadata is not evidence). Exit 0 when all pass; exit 1 with one line per reason.
     """
     config = ctx.config
     unknown = sorted(set(use_case_names) - set(config.use_cases))
@@ -85,8 +104,8 @@ def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) ->
     reasons: list[str] = []
     if deployments:
         with progress(ctx, f"checking {len(deployments)} deployment(s) against the registry"):
-            sagemaker = registry_client(ctx, as_role, "mlgov-check")
-            rows, reasons = evaluate(ctx, sagemaker, deployments)
+            states = read_states(ctx, as_role, "mlgov-check", [(d.group, d.version) for d in deployments])
+            rows, reasons = evaluate(states, deployments)
     if ctx.json_output:
         import json
 

@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from mlgov_cli import decisions
-from mlgov_cli.commands.check import registry_client
+from mlgov_cli.commands.check import read_states
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation
 from mlgov_cli.output import progress
@@ -272,8 +272,7 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
         raise CliError(f"{path} not found: the use case {use_case.name!r} must live in that file to be promoted")
 
     with progress(ctx, f"checking version {version} of {group} for {target.value}"):
-        sagemaker = registry_client(ctx, as_role, "mlgov-promote")
-        state = decisions.read_versions(ctx, sagemaker, [(group, version)])[(group, version)]
+        state = read_states(ctx, as_role, "mlgov-promote", [(group, version)])[(group, version)]
     if state is None:
         raise CliError(decisions.not_found_message(group, version))
     problems = decisions.deployment_problems(use_case, target, group, version, state)
