@@ -50,3 +50,7 @@ def sandbox_emulator() -> None:
     from sandbox.patches import apply_all
 
     apply_all()
+
+
+# The one shared sandbox apply of tests/e2e and tests/security (session scope, started on first use).
+from sandbox_story import sandbox_story  # noqa: E402,F401

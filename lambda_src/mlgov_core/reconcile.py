@@ -133,11 +133,12 @@ def package_description(described: Mapping[str, Any]) -> PackageDescription:
 
 
 def expected_items(
-    described: Mapping[str, Any], *, use_case: str, recorded_at: str
+    described: Mapping[str, Any], *, use_case: str, recorded_at: str, decider_role_arn: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(state, history) the registry-sync Lambda writes for the version as the registry describes it."""
     return records.build_items(
-        event_from_description(described), package_description(described), use_case=use_case, recorded_at=recorded_at
+        event_from_description(described), package_description(described), use_case=use_case, recorded_at=recorded_at,
+        decider_role_arn=decider_role_arn,
     )
 
 
@@ -232,6 +233,7 @@ def reconcile_group(
     report: ReconcileReport,
     now: Callable[[], str] = timeparse.now_iso,
     workers: int = 4,
+    decider_role_arn: str | None = None,
 ) -> None:
     arns = list_package_arns(group, sagemaker)
     described_all = _describe_all(arns, sagemaker, workers)
@@ -246,7 +248,8 @@ def reconcile_group(
         if described is None:
             continue
         try:
-            expected.append(expected_items(described, use_case=use_case, recorded_at=recorded_at))
+            expected.append(expected_items(described, use_case=use_case, recorded_at=recorded_at,
+                                           decider_role_arn=decider_role_arn))
         except (MalformedEventError, ValueError) as error:
             version = int(described.get("ModelPackageVersion") or arn.rsplit("/", 1)[-1])
             report.fixes.append(Fix(group, version, [UNREADABLE], str(error)[:200], "skipped: cannot be recorded"))
@@ -303,6 +306,7 @@ def reconcile(
     now: Callable[[], str] = timeparse.now_iso,
     workers: int = 4,
     on_group: Callable[[str], None] | None = None,
+    decider_role_arn: str | None = None,
 ) -> ReconcileReport:
     """Repair the table for ``groups`` (default: every governed group) from the registry."""
     sagemaker = sagemaker or aws.client("sagemaker")
@@ -315,5 +319,6 @@ def reconcile(
         reconcile_group(
             table_name, group, use_case_by_group.get(group, rules.UNASSIGNED_USE_CASE),
             sagemaker=sagemaker, dynamodb=dynamodb, dry_run=dry_run, report=report, now=now, workers=workers,
+            decider_role_arn=decider_role_arn,
         )
     return report

@@ -72,17 +72,33 @@ def claimed_identity(claimed: str | None, recorded: str | None) -> str | None:
 
 
 def resolve_identities(
-    detail: ModelPackageStateDetail, last_modified: str, described: PackageDescription
+    detail: ModelPackageStateDetail, last_modified: str, described: PackageDescription,
+    decider_role_arn: str | None = None,
 ) -> tuple[str | None, str | None]:
     """(registered_by, changed_by), from the registry's own records only (DESIGN.md section 5).
 
     registered_by is CreatedBy. changed_by is LastModifiedBy, and only if the registry's
     LastModifiedTime is this event's change: if it is later, the described identity made a later
     change, so who made this one stays unknown (None). ``registered_by``/``approved_by`` metadata is
-    never used: anyone who may write metadata can type any name there.
+    never used: anyone who may write metadata can type any name there. One exception: when this
+    change was written by the decision function (LastModifiedBy is a session of ``decider_role_arn``),
+    the decider it recorded next to the decision is the verified caller it acted for, and is credited.
     """
     changed_by = described.last_modified_by if timeparse.same_instant(last_modified, described.last_modified_time) else None
+    approval = approval_status(detail)
+    if approval in _DECIDED and is_session_of(changed_by, decider_role_arn):
+        recorded = (detail.CustomerMetadataProperties or {}).get(DECIDED_BY_KEYS[approval])
+        changed_by = recorded or changed_by
     return described.created_by, changed_by
+
+
+def is_session_of(identity: str | None, role_arn: str | None) -> bool:
+    """Is ``identity`` (an STS assumed-role ARN) a session of the IAM role ``role_arn``?"""
+    if not identity or not role_arn or ":role/" not in role_arn:
+        return False
+    account, role = role_arn.split(":")[4], role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+    prefix = f":sts::{account}:assumed-role/{role}/"
+    return identity.startswith("arn:") and prefix in identity
 
 
 def build_items(
@@ -91,6 +107,7 @@ def build_items(
     *,
     use_case: str,
     recorded_at: str,
+    decider_role_arn: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(state item, history item) for one event; attributes without a value are left out."""
     detail = event.detail
@@ -99,7 +116,7 @@ def build_items(
     approval = approval_status(detail)
     stage, status, stage_description = resolve_stage(detail)
     idem = idempotency_key(detail.ModelPackageArn, approval.value, stage.value, status.value, last_modified)
-    registered_by, changed_by = resolve_identities(detail, last_modified, described)
+    registered_by, changed_by = resolve_identities(detail, last_modified, described, decider_role_arn)
     metadata = detail.CustomerMetadataProperties or {}
     decided = approval in _DECIDED
     claimed_decider = metadata.get(DECIDED_BY_KEYS[approval]) if decided else None

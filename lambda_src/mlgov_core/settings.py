@@ -10,6 +10,8 @@ from mlgov_core import rules
 
 TABLE_ENV = "GOVERNANCE_TABLE_NAME"
 USE_CASES_ENV = "USE_CASE_BY_GROUP"
+# The decision function's role: the decider it records with a decision is credited (records.resolve_identities).
+DECIDER_ROLE_ENV = "DECISION_ROLE_ARN"
 
 
 class ConfigurationError(RuntimeError):
@@ -20,6 +22,7 @@ class ConfigurationError(RuntimeError):
 class SyncSettings:
     table_name: str
     use_case_by_group: Mapping[str, str] = field(default_factory=dict)
+    decider_role_arn: str | None = None
 
     def use_case_for(self, group: str) -> str:
         # A group nobody claims is still recorded, so the dashboard shows it instead of losing it.
@@ -31,7 +34,8 @@ def settings_from_env(environ: Mapping[str, str]) -> SyncSettings:
     table = environ.get(TABLE_ENV, "").strip()
     if not table:
         raise ConfigurationError(f"{TABLE_ENV} is not set: the registry-sync function needs the governance table name")
-    return SyncSettings(table_name=table, use_case_by_group=use_case_mapping(environ))
+    return SyncSettings(table_name=table, use_case_by_group=use_case_mapping(environ),
+                        decider_role_arn=environ.get(DECIDER_ROLE_ENV, "").strip() or None)
 
 
 def use_case_mapping(environ: Mapping[str, str]) -> dict[str, str]:

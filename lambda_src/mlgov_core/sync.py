@@ -28,7 +28,8 @@ def record_registry_change(
     detail = parsed.detail
     described = registry.describe_package(detail.ModelPackageArn, client=sagemaker)
     state, history = records.build_items(
-        parsed, described, use_case=settings.use_case_for(detail.ModelPackageGroupName), recorded_at=now()
+        parsed, described, use_case=settings.use_case_for(detail.ModelPackageGroupName), recorded_at=now(),
+        decider_role_arn=settings.decider_role_arn,
     )
     result = store.write_change(settings.table_name, state, history, client=dynamodb)
     return {

@@ -12,8 +12,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from mlgov_config import AccountRole, load_config
-from sandbox.demo import deployed_sandbox, version_items
-from sandbox.lifecycle import APPROVER, REGISTRANT, run_lifecycle
+from sandbox.demo import version_items
+from sandbox.lifecycle import APPROVER, REGISTRANT
 from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
@@ -28,39 +28,40 @@ def _plain(item: dict) -> dict:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    """One sandbox for the module: applying the four stacks and the promotions costs several minutes."""
-    with deployed_sandbox(CONFIG, tmp_path_factory.mktemp("sandbox")) as deployed:
-        lifecycle = run_lifecycle(deployed, REPO_ROOT / "config")
-        governance = deployed.governance()
-        sagemaker = governance.client("sagemaker")
-        versions = (lifecycle.first, lifecycle.challenger)
-        registry = {v: sagemaker.describe_model_package(ModelPackageName=lifecycle.model_package_arns[v]) for v in versions}
-        items = {v: {i["sk"]: i for i in map(_plain, version_items(governance, deployed.names.governance_table,
-                                                                      "credit-risk", v))} for v in versions}
-        endpoint = deployed.session(AccountRole.PROD, CONFIG.platform.terraform_role_name, "check").client("sagemaker").describe_endpoint(
-            EndpointName=deployed.names.endpoint("credit-risk", "prod"))
-        # Events that cannot be processed must end in a DLQ with their reason, not vanish.
-        governance.client("events").put_events(Entries=[{
-            "Source": "aws.sagemaker", "DetailType": "SageMaker Model Package State Change",
-            "Detail": json.dumps({"ModelPackageGroupName": "credit-risk", "ModelApprovalStatus": "Approved"}),
-        }])
-        publisher = deployed.session(AccountRole.TEST, "mlgov-metrics-publisher", "qa-run")
-        publisher.client("events").put_events(Entries=[{
-            "EventBusName": deployed.names.metrics_bus_arn(), "Source": METRICS_SOURCE, "DetailType": METRICS_DETAIL_TYPE,
-            "Detail": json.dumps({"schema_version": 1, "model_package_group": "credit-risk", "model_version": 1,
-                                  "stage": "Test", "kind": "qa", "metrics": {}, "reported_by": "qa",
-                                  "reported_at": "2026-01-01T00:00:00Z"}),
-        }])
-        deployed.sandbox.drain()
-        sqs = governance.client("sqs")
+def story(sandbox_story):
+    """What the end-to-end assertions read, taken right after the lifecycle (tests/sandbox_story.py)."""
+    deployed, lifecycle = sandbox_story.deployed, sandbox_story.lifecycle
+    governance = deployed.governance()
+    sagemaker = governance.client("sagemaker")
+    versions = (lifecycle.first, lifecycle.challenger)
+    registry = {v: sagemaker.describe_model_package(ModelPackageName=lifecycle.model_package_arns[v]) for v in versions}
+    items = {v: {i["sk"]: i for i in map(_plain, version_items(governance, deployed.names.governance_table,
+                                                                  "credit-risk", v))} for v in versions}
+    endpoint = deployed.session(AccountRole.PROD, CONFIG.platform.terraform_role_name, "check").client("sagemaker").describe_endpoint(
+        EndpointName=deployed.names.endpoint("credit-risk", "prod"))
+    sqs = governance.client("sqs")
 
-        def dead_letters(function: str) -> list[dict]:
-            url = sqs.get_queue_url(QueueName=deployed.dead_letter_queue(function))["QueueUrl"]
-            return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    def dead_letters(function: str) -> list[dict]:
+        url = sqs.get_queue_url(QueueName=deployed.dead_letter_queue(function))["QueueUrl"]
+        return sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages", [])
 
-        yield {"result": deployed.result, "lifecycle": lifecycle, "registry": registry, "items": items, "endpoint": endpoint,
-               "registry_dead_letters": dead_letters("registry-sync"), "metrics_dead_letters": dead_letters("metrics-ingest")}
+    before = {f: len(dead_letters(f)) for f in ("registry-sync", "metrics-ingest")}
+    # Events that cannot be processed must end in a DLQ with their reason, not vanish.
+    governance.client("events").put_events(Entries=[{
+        "Source": "aws.sagemaker", "DetailType": "SageMaker Model Package State Change",
+        "Detail": json.dumps({"ModelPackageGroupName": "credit-risk", "ModelApprovalStatus": "Approved"}),
+    }])
+    publisher = deployed.session(AccountRole.TEST, "mlgov-metrics-publisher", "qa-run")
+    publisher.client("events").put_events(Entries=[{
+        "EventBusName": deployed.names.metrics_bus_arn(), "Source": METRICS_SOURCE, "DetailType": METRICS_DETAIL_TYPE,
+        "Detail": json.dumps({"schema_version": 1, "model_package_group": "credit-risk", "model_version": 1,
+                              "stage": "Test", "kind": "qa", "metrics": {}, "reported_by": "qa",
+                              "reported_at": "2026-01-01T00:00:00Z"}),
+    }])
+    deployed.sandbox.drain()
+    return {"result": deployed.result, "lifecycle": lifecycle, "registry": registry, "items": items, "endpoint": endpoint,
+            "dead_letters_before": before,
+            "registry_dead_letters": dead_letters("registry-sync"), "metrics_dead_letters": dead_letters("metrics-ingest")}
 
 
 def test_all_four_stacks_apply_and_every_promotion_replans_clean(story):
@@ -142,5 +143,6 @@ def test_report_shows_what_the_table_holds(story):
 
 
 def test_unprocessable_events_end_in_their_dead_letter_queues(story):
+    assert story["dead_letters_before"] == {"registry-sync": 0, "metrics-ingest": 0}, "the lifecycle left dead letters"
     assert len(story["registry_dead_letters"]) == 1 and "ModelPackageArn" in json.dumps(story["registry_dead_letters"][0])
     assert len(story["metrics_dead_letters"]) == 1 and "metrics" in json.dumps(story["metrics_dead_letters"][0])

@@ -225,3 +225,35 @@ def test_the_guard_leaves_a_candidate_registration_alone(function_env, package_a
     assert lambda_handler(_registration_event(package_arn), _Context()) == {"arn": package_arn, "checked": True, "rejected": False}
     assert _registry(package_arn)["ModelApprovalStatus"] == "PendingManualApproval"
     assert boto3.client("sqs").receive_message(QueueUrl=function_env).get("Messages", []) == []
+
+
+# --- who the history credits ------------------------------------------------------------------
+
+DECIDER_ROLE = "arn:aws:iam::123456789012:role/mlgov-model-decisions-lambda"
+
+
+def _credited(last_modified_by: str, metadata: dict[str, str]) -> str | None:
+    from sync_testkit import load_event, with_detail
+
+    from mlgov_core import records
+    from mlgov_core.events import parse_event
+    from mlgov_core.registry import PackageDescription
+
+    event = parse_event(with_detail(load_event("approved_for_test"), CustomerMetadataProperties=metadata))
+    described = PackageDescription(found=True, created_by="arn:aws:sts::111122223333:assumed-role/mlgov-data-scientist/alice",
+                                   last_modified_by=last_modified_by, last_modified_time=event.last_modified)
+    return records.resolve_identities(event.detail, event.last_modified, described, DECIDER_ROLE)[1]
+
+
+def test_a_decision_written_by_the_decision_function_credits_the_caller_it_verified():
+    function = "arn:aws:sts::123456789012:assumed-role/mlgov-model-decisions-lambda/mlgov-model-decisions"
+    assert _credited(function, {"approved_by": APPROVER}) == APPROVER
+
+
+@pytest.mark.parametrize("writer", [
+    "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/carol",   # an approver around the function
+    "arn:aws:sts::999999999999:assumed-role/mlgov-model-decisions-lambda/x",  # the same role name, another account
+    "arn:aws:sts::123456789012:assumed-role/mlgov-model-decisions-lambda-copy/x",
+])
+def test_anyone_else_is_credited_as_the_registry_recorded_them(writer):
+    assert _credited(writer, {"approved_by": "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/dave"}) == writer

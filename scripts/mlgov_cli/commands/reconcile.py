@@ -35,6 +35,7 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
         report = core.reconcile(
             ctx.names.governance_table, use_case_by_group, groups=list(groups) or None,
             sagemaker=sagemaker, dynamodb=dynamodb, dry_run=dry_run, workers=workers,
+            decider_role_arn=ctx.names.decision_function_role_arn,
         )
     if ctx.json_output:
         import json

@@ -1,0 +1,71 @@
+"""The decision path deployed straight into a sandbox server (no Terraform), for the CLI tests.
+
+What the governance stack creates for it, in the same shape: the decision function (the real
+lambda_src/model_decisions zip, run by the sandbox's Lambda runner) under its role
+``mlgov-model-decisions-lambda``, the IAM-authorised REST API ``mlgov-decisions`` (POST /decisions,
+AWS_PROXY), the governance table and an alarm topic. Groups are added to the function's environment
+as tests create them (the stack writes them from config).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from governance_testkit import create_governance_table
+
+from modules.lambda_package import build_zip
+from modules.python_function import LAMBDA_SRC
+
+FUNCTION = "mlgov-model-decisions"
+API = "mlgov-decisions"
+TABLE = "mlgov-model-stage-governance"
+LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+
+
+class DecisionPath:
+    def __init__(self, client: Any, region: str, account: str) -> None:
+        """``client(service)``: a boto3 client of the governance account (an operator session)."""
+        self.client, self.region, self.account = client, region, account
+        self.groups: dict[str, str] = {}
+        self.gates: dict[str, dict[str, list[str]]] = {}
+        create_governance_table(client("dynamodb"), TABLE)
+        self.topic = client("sns").create_topic(Name="mlgov-governance-alarms")["TopicArn"]
+        role = client("iam").create_role(RoleName=f"{FUNCTION}-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+        zip_path = Path(tempfile.mkdtemp(prefix="decisions-zip-")) / "model_decisions.zip"
+        build_zip(LAMBDA_SRC, "model_decisions", zip_path)
+        self.function_arn = client("lambda").create_function(
+            FunctionName=FUNCTION, Runtime="python3.11", Role=role["Role"]["Arn"], Timeout=30,
+            Handler="model_decisions.handler.lambda_handler", Code={"ZipFile": zip_path.read_bytes()},
+            Environment={"Variables": self._environment()},
+        )["FunctionArn"]
+        self._api()
+
+    def _environment(self) -> dict[str, str]:
+        return {
+            "GOVERNANCE_TABLE_NAME": TABLE, "USE_CASE_BY_GROUP": json.dumps(self.groups),
+            "GATES_BY_GROUP": json.dumps(self.gates), "ALARM_TOPIC_ARN": self.topic,
+            "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{self.region}:{self.account}:model-package/",
+            "POWERTOOLS_SERVICE_NAME": "model-decisions",
+        }
+
+    def _api(self) -> None:
+        apigateway = self.client("apigateway")
+        api = apigateway.create_rest_api(name=API)["id"]
+        root = next(r["id"] for r in apigateway.get_resources(restApiId=api)["items"] if r["path"] == "/")
+        resource = apigateway.create_resource(restApiId=api, parentId=root, pathPart="decisions")["id"]
+        apigateway.put_method(restApiId=api, resourceId=resource, httpMethod="POST", authorizationType="AWS_IAM")
+        apigateway.put_integration(
+            restApiId=api, resourceId=resource, httpMethod="POST", type="AWS_PROXY", integrationHttpMethod="POST",
+            uri=f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{self.function_arn}/invocations")
+        apigateway.create_deployment(restApiId=api, stageName="v1")
+
+    def add_group(self, group: str, use_case: str, test_gates: list[str], prod_gates: list[str]) -> None:
+        """What synth writes from a use case's config; the next decision starts a fresh worker with it."""
+        self.groups[group] = use_case
+        self.gates[group] = {"Test": list(test_gates), "Prod": list(prod_gates)}
+        self.client("lambda").update_function_configuration(FunctionName=FUNCTION,
+                                                            Environment={"Variables": self._environment()})
