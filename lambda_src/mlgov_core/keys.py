@@ -3,6 +3,8 @@
 One table holds two item types under the same partition key (one model version):
 - the current state item (sort key ``STATE``), overwritten only by newer registry changes;
 - history items (sort key ``HIST#<change time>#<idempotency key>``), append-only;
+- the chain head item (sort key ``CHAIN``): the hash and length of the history's hash chain
+  (mlgov_core.chain), moved forward by every history write under a condition on its old value;
 - latest-metrics items (sort key ``METRICS#qa`` or ``METRICS#production#<variant>``), overwritten
   only by newer metrics reports (their history items use the ``HIST#`` form too).
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 STATE_SORT_KEY = "STATE"
+CHAIN_SORT_KEY = "CHAIN"
 HISTORY_PREFIX = "HIST#"
 METRICS_PREFIX = "METRICS#"
 

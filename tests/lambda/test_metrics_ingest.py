@@ -59,6 +59,7 @@ def test_qa_report_is_recorded_and_written_to_the_registry(registered, calls, up
     assert (outcome["result"], outcome["registry_updated"]) == ("recorded", True)
     assert calls.calls == {
         "sagemaker.DescribeModelPackage": 1,
+        "dynamodb.TransactGetItems": 1,  # the chain head (store.write_change)
         "dynamodb.TransactWriteItems": 1,
         "sagemaker.UpdateModelPackage": 1,
     }

@@ -16,10 +16,12 @@ from mlgov_core.sync import record_registry_change
 LATER = "2025-03-05T08:02:09.905Z"
 
 
-def test_new_event_costs_one_describe_and_one_transaction(settings, package_arn, calls):
+def test_new_event_costs_one_describe_one_head_read_and_one_transaction(settings, package_arn, calls):
     outcome = record_registry_change(load_event("registered"), settings)
     assert outcome["result"] == "recorded"
-    assert calls.calls == {"sagemaker.DescribeModelPackage": 1, "dynamodb.TransactWriteItems": 1}
+    # The head read is the hash chain's price: the new item's hash needs the previous one's (store.py).
+    assert calls.calls == {"sagemaker.DescribeModelPackage": 1, "dynamodb.TransactGetItems": 1,
+                           "dynamodb.TransactWriteItems": 1}
     state = state_of()
     assert state["use_case"] == "fraud"
     assert state["version"] == 1 and state["version_key"] == "000001"
@@ -45,7 +47,7 @@ def test_duplicate_change_with_new_event_id_writes_nothing(settings, package_arn
 def test_epoch_ms_copy_of_an_iso_event_is_a_duplicate(settings, package_arn):
     record_registry_change(load_event("registered"), settings)
     assert record_registry_change(load_event("registered_epoch_ms"), settings)["result"] == "duplicate"
-    assert len(version_items()) == 2
+    assert len(version_items()) == 3  # state, history, chain head
 
 
 def test_older_event_after_newer_keeps_newer_state_and_both_histories(settings, package_arn, calls):
@@ -55,9 +57,10 @@ def test_older_event_after_newer_keeps_newer_state_and_both_histories(settings, 
     state = state_of()
     assert (state["last_modified"], state["stage_status"]) == (LATER, "Test#Approved")
     assert sorted(h["last_modified"] for h in history_of()) == ["2025-03-04T10:15:28.412Z", LATER]
-    assert calls.calls["dynamodb.PutItem"] == 1  # the history-only write after the cancelled transaction
+    # The head read shows the newer state, so the older event writes history and head in one transaction.
+    assert calls.calls["dynamodb.TransactWriteItems"] == 2 and "dynamodb.PutItem" not in calls.calls
     assert record_registry_change(load_event("registered"), settings)["result"] == "duplicate"
-    assert len(version_items()) == 3
+    assert len(version_items()) == 4  # state, two history items, chain head
 
 
 def test_newer_event_after_older_replaces_state(settings, package_arn):
@@ -168,7 +171,7 @@ def test_dynamodb_throttling_is_retried(settings, package_arn, monkeypatch, code
     attempts = _throttle_first(monkeypatch, "transact_write_items", 3, code)
     assert record_registry_change(load_event("registered"), settings)["result"] == "recorded"
     assert len(attempts) == 4
-    assert len(version_items()) == 2
+    assert len(version_items()) == 3  # state, history, chain head
 
 
 def test_throttling_beyond_the_retry_budget_fails_the_invocation(settings, package_arn, monkeypatch):
