@@ -136,8 +136,19 @@ def verify_chain(items: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | H
     return breaks
 
 
-def status(breaks: list[Break]) -> str:
-    return "OK" if not breaks else f"BROKEN at {breaks[0]}"
+def verification(items: Iterable[Mapping[str, Any]], head: Mapping[str, Any] | None) -> dict[str, Any]:
+    """verify_chain as plain data for the CLI and the report: ok, counts, head, and every break."""
+    items = list(items)
+    breaks = verify_chain(items, head)
+    recorded = Head.of(head) if head else None
+    return {
+        "ok": not breaks,
+        "items": len(items),
+        "head": recorded.hash if recorded else None,
+        "length": recorded.length if recorded else 0,
+        "breaks": [{"sk": b.sk, "kind": b.kind, "reason": b.reason} for b in breaks],
+        "first_break": str(breaks[0]) if breaks else None,
+    }
 
 
 def _encode(value: Any) -> str:

@@ -47,14 +47,21 @@ def deserialize(item: dict[str, Any]) -> dict[str, Any]:
     return {name: plain(_deserializer.deserialize(value)) for name, value in item.items()}
 
 
+def exact(item: dict[str, Any]) -> dict[str, Any]:
+    """One item in DynamoDB JSON to a dict that keeps Decimals: what the hash chain (chain.py) hashes."""
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
 def query_pages(
-    client: Any, *, limit: int | None = None, **request: Any
+    client: Any, *, limit: int | None = None, exact_numbers: bool = False, **request: Any
 ) -> Iterator[dict[str, Any]]:
     """Yield the deserialized items of a Query, page by page, stopping after ``limit`` items.
 
+    ``exact_numbers`` keeps Decimals (and sets) as DynamoDB returns them, for verifying the hash chain.
     Refuses a FilterExpression: a filter still reads (and bills) what it drops, which is what the
     access patterns avoid.
     """
+    convert = exact if exact_numbers else deserialize
     if "FilterExpression" in request or "ScanFilter" in request or "QueryFilter" in request:
         raise ValueError("governance queries use key conditions only, no filters")
     if "KeyConditionExpression" not in request:
@@ -65,7 +72,7 @@ def query_pages(
             request["Limit"] = max(1, remaining)
         response = client.query(**request)
         for raw in response.get("Items", []):
-            yield deserialize(raw)
+            yield convert(raw)
             if remaining is not None:
                 remaining -= 1
                 if remaining <= 0:
@@ -81,24 +88,29 @@ def _client(client: Any) -> Any:
 
 
 def version_state_and_history(
-    table_name: str, group: str, version: int, *, client: Any = None
+    table_name: str, group: str, version: int, *, client: Any = None, exact_numbers: bool = False
 ) -> dict[str, Any]:
-    """{"state": item or None, "history": [items, oldest first], "metrics": [latest-metrics items]}.
+    """{"state": item or None, "history": [items, oldest first], "metrics": [latest-metrics items],
+    "chain": the hash chain's head item or None}.
 
-    One partition (one version): one Query (more pages only for a very long history).
+    One partition (one version): one Query (more pages only for a very long history). With
+    ``exact_numbers`` numbers stay Decimals (chain.verify_chain needs them; queries.plain converts after).
     """
     items = query_pages(
         _client(client),
+        exact_numbers=exact_numbers,
         TableName=table_name,
         KeyConditionExpression="#pk = :pk",
         ExpressionAttributeNames={"#pk": keys.PARTITION_KEY},
         ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}},
     )
-    result: dict[str, Any] = {"state": None, "history": [], "metrics": []}
+    result: dict[str, Any] = {"state": None, "history": [], "metrics": [], "chain": None}
     for item in items:
         sk = item.get(keys.SORT_KEY, "")
         if sk == keys.STATE_SORT_KEY:
             result["state"] = item
+        elif sk == keys.CHAIN_SORT_KEY:
+            result["chain"] = item
         elif sk.startswith(keys.HISTORY_PREFIX):
             result["history"].append(item)  # sort key order: change time, oldest first
         elif sk.startswith(keys.METRICS_PREFIX):

@@ -77,7 +77,8 @@ def test_version_state_and_history_is_one_query(filled, counted):
 
 
 def test_unknown_version(filled):
-    assert queries.version_state_and_history(filled, "credit-risk", 99) == {"state": None, "history": [], "metrics": []}
+    assert queries.version_state_and_history(filled, "credit-risk", 99) == {"state": None, "history": [], "metrics": [],
+                                                                                "chain": None}
 
 
 def test_versions_of_group_in_version_order(filled, counted):

@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import CliError, aws_errors
+from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_cli.output import console, emit, emit_object, progress
-from mlgov_core import queries, rules
+from mlgov_core import chain, queries, rules
 
 STAGES = [s.value for s in rules.STAGE_ORDER]
 STATUSES = [s.value for s in rules.StageStatus]
@@ -216,19 +216,25 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.command()
 @click.argument("group")
 @click.argument("version", type=click.IntRange(min=1))
+@click.option("--verify", is_flag=True,
+              help="Recompute the history's hash chain; print OK or each break, exit 1 on a break.")
 @click.pass_obj
-def history(ctx: Context, group: str, version: int) -> None:
+def history(ctx: Context, group: str, version: int, verify: bool) -> None:
     """Who changed GROUP's VERSION, what, when and why: its state and full history (one Query)."""
     table, dynamodb = _table(ctx)
     with aws_errors("querying the governance table"):
-        found = queries.version_state_and_history(table, group, version, client=dynamodb)
+        # Exact numbers for the chain: a float is not what was hashed. Converted for display after.
+        found = queries.version_state_and_history(table, group, version, client=dynamodb, exact_numbers=verify)
     if found["state"] is None and not found["history"]:
         raise CliError(f"version {version} of {group!r} is not in the governance table "
                        f"(run `mlgov reconcile --group {group}` if the registry has it)")
+    checked = chain.verification(found["history"], found["chain"]) if verify else None
+    found = queries.plain(found)
     rows = history_rows(found["history"])
     if ctx.json_output:
         emit_object(ctx, {"state": found["state"], "history": rows, "items": found["history"],
-                          "metrics": found["metrics"]}, "")
+                          "metrics": found["metrics"], **({"verify": checked} if checked else {})}, "")
+        _fail_on_break(group, version, checked)
         return
     state = found["state"]
     if state:
@@ -238,6 +244,19 @@ def history(ctx: Context, group: str, version: int) -> None:
             f"approved by {state.get('approved_by') or '-'}, last change {state.get('last_modified')}"
         )
     emit(ctx, rows, HISTORY_COLUMNS, title=f"History of {group} v{version} ({len(rows)} changes)")
+    if checked:
+        if checked["ok"]:
+            console.print(f"hash chain OK: {checked['items']} history items, head {(checked['head'] or '-')[:16]}")
+        else:
+            for found_break in checked["breaks"]:
+                console.print(f"hash chain BREAK at {found_break['sk'] or 'head'}: {found_break['kind']}: "
+                              f"{found_break['reason']}", markup=False)
+        _fail_on_break(group, version, checked)
+
+
+def _fail_on_break(group: str, version: int, checked: dict[str, Any] | None) -> None:
+    if checked and not checked["ok"]:
+        raise RuleViolation(f"the history of {group} v{version} does not verify: {checked['first_break']}")
 
 
 COMMANDS = (status, list_versions, history)
