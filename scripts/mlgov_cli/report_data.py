@@ -21,8 +21,8 @@ from typing import Any
 
 
 from mlgov_config import MlgovConfig, UseCaseConfig
-from mlgov_core import gates, keys, rules
-from mlgov_core.queries import deserialize
+from mlgov_core import chain, gates, keys, rules
+from mlgov_core.queries import deserialize, exact, plain
 
 STAGES = [s.value for s in rules.STAGE_ORDER]
 STATUSES = [s.value for s in rules.StageStatus]
@@ -47,10 +47,11 @@ class TableReader:
         self.client = client
         self.table = table
 
-    def _query(self, **params: Any) -> list[dict[str, Any]]:
+    def _query(self, exact_numbers: bool = False, **params: Any) -> list[dict[str, Any]]:
+        convert = exact if exact_numbers else _item
         items: list[dict[str, Any]] = []
         for page in self.client.get_paginator("query").paginate(TableName=self.table, **params):
-            items += [_item(raw) for raw in page.get("Items", [])]
+            items += [convert(raw) for raw in page.get("Items", [])]
         return items
 
     def states_by(self, index: keys.Index, value: str,
@@ -64,9 +65,17 @@ class TableReader:
         return self._query(IndexName=index.name, KeyConditionExpression=f"{placeholder[index.partition_key]} = :v",
                            ExpressionAttributeNames=names, ExpressionAttributeValues={":v": {"S": value}}, **params)
 
-    def version_partition(self, group: str, version: int) -> list[dict[str, Any]]:
-        return self._query(KeyConditionExpression="pk = :pk",
+    def version_partition(self, group: str, version: int, *, exact_numbers: bool = False) -> list[dict[str, Any]]:
+        """Every item of one version; ``exact_numbers`` keeps Decimals, as the hash chain needs them."""
+        return self._query(exact_numbers=exact_numbers, KeyConditionExpression="pk = :pk",
                            ExpressionAttributeValues={":pk": {"S": keys.version_pk(group, version)}})
+
+
+def chain_status(partition: list[dict[str, Any]]) -> dict[str, Any]:
+    """chain.verification of one partition read with exact numbers: its history items and its head."""
+    history = [i for i in partition if str(i.get("sk", "")).startswith(keys.HISTORY_PREFIX)]
+    head = next((i for i in partition if i.get("sk") == keys.CHAIN_SORT_KEY), None)
+    return plain(chain.verification(history, head))
 
 
 def _number_map(value: Any) -> dict[str, float]:
@@ -206,8 +215,10 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
     def fetch(entry: tuple[str, tuple[str, dict[str, Any]]]) -> tuple[str, dict[str, Any]]:
         nonlocal done
         _, (uc_name, state) = entry
-        partition = reader.version_partition(state["model_group"], int(state["version"]))
-        result = version_report(state, partition, config.use_cases.get(uc_name))
+        # Read once with exact numbers: the chain is verified on them, the report uses their plain form.
+        partition = reader.version_partition(state["model_group"], int(state["version"]), exact_numbers=True)
+        result = version_report(state, [plain(i) for i in partition], config.use_cases.get(uc_name))
+        result["chain"] = chain_status(partition)
         with lock:
             done += 1
             if progress:
@@ -264,6 +275,9 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
          for u in use_cases for v in u["versions"] for h in v["history"] if h["action"] in ("approved", "rejected")),
         key=lambda t: (t["at"] or "", t["use_case"], t["version"]))
 
+    # Every version's hash chain: the tamper evidence of its history (mlgov_core.chain).
+    verification = [{"use_case": u["name"], "group": v["group"], "version": v["version"], **v["chain"]}
+                    for u in use_cases for v in u["versions"]]
     gate_counts = Counter("none" if v["gates_pass"] is None else ("pass" if v["gates_pass"] else "fail") for v in all_versions)
     return {
         "generated_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -280,9 +294,12 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
             "gates_pass": gate_counts.get("pass", 0),
             "gates_fail": gate_counts.get("fail", 0),
             "gates_none": gate_counts.get("none", 0),
+            "chains_ok": sum(1 for c in verification if c["ok"]),
+            "chains_broken": sum(1 for c in verification if not c["ok"]),
         },
         "matrix": _matrix(all_versions),
         "use_cases": use_cases,
         "pending": pending,
         "timeline": timeline,
+        "verification": verification,
     }
