@@ -50,6 +50,18 @@ def _validate(model: type, data: dict[str, Any], path: Path):
         raise ConfigError(str(path), _problems(exc)) from None
 
 
+def _check_baseline(uc: UseCaseConfig, platform: PlatformConfig, path: Path) -> None:
+    """The Model Monitor baseline must be in the governance-owned prefix of the artifact store."""
+    prod = uc.deployments.prod
+    if prod is None:
+        return
+    uri, prefix = prod.monitoring.baseline_s3_uri, platform.baseline_uri_prefix()
+    if not uri.startswith(prefix) or len(uri) == len(prefix) or "/../" in uri or "/./" in uri:
+        raise ConfigError(str(path), [
+            f"field 'deployments.prod.monitoring.baseline_s3_uri': must be a folder under {prefix} (the artifact "
+            f"store's prefix that only the governance account writes), e.g. {prefix}{uc.name}/v1/ (value {uri!r})"])
+
+
 def load_config(config_dir: Path | str) -> MlgovConfig:
     """Validate every file; raise ConfigError on the first bad file, before anything is built."""
     config_dir = Path(config_dir)
@@ -75,6 +87,7 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
             if role not in uc.shared_with:
                 raise ConfigError(str(path), [f"field 'deployments.{role.value}': the group is not shared with "
                                               f"{role.value!r} (add it to shared_with, value {[r.value for r in uc.shared_with]!r})"])
+        _check_baseline(uc, platform, path)
         group = uc.model_package_group.name
         if group in group_owner:
             raise ConfigError(

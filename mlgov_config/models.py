@@ -32,9 +32,23 @@ class StateBackend(Strict):
     region: str = Field(pattern=REGION)
 
 
+def artifact_bucket_name(prefix: str, governance_account: str, region: str) -> str:
+    """The governance account's artifact bucket (S3 names are global: account id and region keep it unique)."""
+    return f"{prefix}-artifacts-{governance_account}-{region}"
+
+
+# Monitoring baselines live here in the artifact bucket: the bucket policy lets only the governance
+# account write under it, so no data scientist can move the yardstick prod is measured against.
+BASELINE_PREFIX = "baselines/"
+
+
 class GovernanceSettings(Strict):
     deletion_protection: bool = True
     log_retention_days: int = Field(default=365, ge=1)
+    # S3 Object Lock default retention (COMPLIANCE mode) of every artifact version: until it passes,
+    # nobody, not even the governance account's root user, can delete a version or shorten the lock.
+    # COMPLIANCE retention cannot be undone: a too-long value costs storage that cannot be freed.
+    artifact_retention_days: int = Field(default=365, ge=1, le=36500)
     powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
     alarm_email: str = ""
 
@@ -125,6 +139,12 @@ class PlatformConfig(Strict):
 
     def account_id(self, role: AccountRole) -> str:
         return self.accounts[role]
+
+    def artifact_bucket(self) -> str:
+        return artifact_bucket_name(self.name_prefix, self.account_id(AccountRole.GOVERNANCE), self.home_region)
+
+    def baseline_uri_prefix(self) -> str:
+        return f"s3://{self.artifact_bucket()}/{BASELINE_PREFIX}"
 
 
 class ModelPackageGroup(Strict):

@@ -36,6 +36,9 @@ class EncryptionKeyProps:
     # Other accounts that may use the key; their own IAM policies must grant it as well.
     account_users: tuple[str, ...] = ()
     account_readers: tuple[str, ...] = ()
+    # If set, other accounts may use the key only inside requests of these services (kms:ViaService,
+    # e.g. s3.<region>.amazonaws.com): whatever their own IAM grants, no direct Decrypt calls.
+    cross_account_via_services: tuple[str, ...] = ()
     deletion_window_in_days: int = 30
     enable_key_rotation: bool = True
     extra_statements: tuple[Statement, ...] = field(default_factory=tuple)
@@ -52,12 +55,13 @@ class EncryptionKey(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         root = account_root
+        via = {"StringEquals": {"kms:ViaService": sorted(props.cross_account_via_services)}} if props.cross_account_via_services else {}
         grants = [
             ("AccountAdministration", KEY_ADMIN_ACTIONS, {"AWS": (root(props.owner_account),)}, {}),
             ("ServiceUse", KEY_USE_ACTIONS, {"Service": props.service_users},
              {"StringEquals": {"aws:SourceAccount": props.owner_account}}),
-            ("CrossAccountUse", KEY_USE_ACTIONS, {"AWS": tuple(root(a) for a in props.account_users)}, {}),
-            ("CrossAccountDecrypt", KEY_DECRYPT_ACTIONS, {"AWS": tuple(root(a) for a in props.account_readers)}, {}),
+            ("CrossAccountUse", KEY_USE_ACTIONS, {"AWS": tuple(root(a) for a in props.account_users)}, via),
+            ("CrossAccountDecrypt", KEY_DECRYPT_ACTIONS, {"AWS": tuple(root(a) for a in props.account_readers)}, via),
         ]
         statements = [
             Statement(sid=sid, actions=actions, principals=principals, conditions=conditions,

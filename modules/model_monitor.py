@@ -31,6 +31,7 @@ from cdktf_cdktf_provider_aws.sagemaker_monitoring_schedule import (
 )
 from constructs import Construct
 
+from modules.artifact_store import ArtifactStoreRef
 from modules.model_endpoint import ModelEndpoint, content_name
 from modules.policy import Statement, document
 
@@ -55,6 +56,8 @@ class ModelMonitorProps:
     max_5xx_errors_per_5_minutes: int = 5
     max_p95_model_latency_ms: int = 500
     alarm_topic_arn: str | None = None
+    # The governance artifact store holding the baseline (encrypted with its key); None if elsewhere.
+    baseline_store: ArtifactStoreRef | None = None
     max_runtime_seconds: int = 3600
     volume_size_gb: int = 20
 
@@ -121,6 +124,7 @@ class ModelMonitor(Construct):
             Statement(sid="ListCapture", actions=("s3:ListBucket",), resources=(bucket,)),
             Statement(sid="WriteReports", actions=("s3:PutObject",), resources=(f"{bucket}/{REPORTS_PREFIX}/*",)),
             Statement(sid="ReadBaseline", actions=("s3:GetObject",), resources=(f"arn:aws:s3:::{baseline_bucket}/{baseline_key}*",)),
+            *((props.baseline_store.grant_decrypt("DecryptBaseline"),) if props.baseline_store else ()),
             Statement(sid="UseKey", actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
                       resources=(props.kms_key_arn,)),
             Statement(sid="DescribeEndpoint", actions=("sagemaker:DescribeEndpoint",), resources=(endpoint.arn,)),

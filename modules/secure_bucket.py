@@ -1,9 +1,10 @@
 """S3 bucket with the platform's defaults: versioning, SSE-KMS, public access blocked, owner-enforced
-objects, TLS-only and KMS-only bucket policy, access logging, and lifecycle expiry."""
+objects, TLS-only and KMS-only bucket policy, access logging, lifecycle expiry, and optionally S3 Object Lock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -15,6 +16,11 @@ from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
 )
 from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+from cdktf_cdktf_provider_aws.s3_bucket_object_lock_configuration import (
+    S3BucketObjectLockConfigurationA,
+    S3BucketObjectLockConfigurationRuleA,
+    S3BucketObjectLockConfigurationRuleDefaultRetentionA,
+)
 from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import S3BucketOwnershipControls, S3BucketOwnershipControlsRule
 from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
 from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
@@ -31,6 +37,24 @@ from modules.policy import Statement, deny_insecure_transport, document
 
 
 @dataclass(frozen=True)
+class ObjectLockRetention:
+    """Default retention S3 applies to every new object version of an Object Lock bucket.
+
+    COMPLIANCE (the default): no principal, the root user included, can delete a locked version or
+    shorten its retention until it expires. GOVERNANCE lets holders of s3:BypassGovernanceRetention do so.
+    """
+
+    days: int
+    mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.days, int) or isinstance(self.days, bool) or not 1 <= self.days <= 36500:
+            raise ValueError(f"ObjectLockRetention.days: {self.days!r} must be a whole number of days in 1..36500")
+        if self.mode not in ("COMPLIANCE", "GOVERNANCE"):
+            raise ValueError(f"ObjectLockRetention.mode: {self.mode!r} must be 'COMPLIANCE' or 'GOVERNANCE'")
+
+
+@dataclass(frozen=True)
 class SecureBucketProps:
     bucket_name: str
     owner_account: str
@@ -44,8 +68,16 @@ class SecureBucketProps:
     expire_current_after_days: int | None = None
     force_destroy: bool = False
     extra_statements: tuple[Statement, ...] = ()
+    # S3 Object Lock can only be switched on when the bucket is created (a later change replaces the
+    # bucket); None = no Object Lock.
+    object_lock: ObjectLockRetention | None = None
 
     def __post_init__(self) -> None:
+        if self.object_lock is not None and not self.versioned:
+            raise ValueError(f"SecureBucketProps.object_lock: bucket {self.bucket_name!r} needs versioned=True (Object Lock locks versions)")
+        if self.object_lock is not None and self.is_access_log_target:
+            raise ValueError(f"SecureBucketProps.object_lock: {self.bucket_name!r} is an access-log target; "
+                             "S3 server access logging cannot deliver to a bucket with default retention")
         if self.kms_key_arn is None and not self.is_access_log_target:
             raise ValueError(f"SecureBucketProps.kms_key_arn: bucket {self.bucket_name!r} needs a customer-managed key")
         if self.is_access_log_target and self.access_log_target:
@@ -58,7 +90,8 @@ class SecureBucket(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: SecureBucketProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy)
+        self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy,
+                               object_lock_enabled=True if props.object_lock else None)
         self.arn = f"arn:aws:s3:::{props.bucket_name}"
         if props.is_access_log_target:
             skip_checks(self.bucket, {
@@ -76,9 +109,14 @@ class SecureBucket(Construct):
                                   block_public_policy=True, ignore_public_acls=True, restrict_public_buckets=True)
         S3BucketOwnershipControls(self, "ownership", bucket=self.bucket.id,
                                   rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"))
-        S3BucketVersioningA(self, "versioning", bucket=self.bucket.id,
-                            versioning_configuration=S3BucketVersioningVersioningConfiguration(
-                                status="Enabled" if props.versioned else "Suspended"))
+        versioning = S3BucketVersioningA(self, "versioning", bucket=self.bucket.id,
+                                         versioning_configuration=S3BucketVersioningVersioningConfiguration(
+                                             status="Enabled" if props.versioned else "Suspended"))
+        if props.object_lock:
+            S3BucketObjectLockConfigurationA(
+                self, "object-lock", bucket=self.bucket.id, depends_on=[versioning],
+                rule=S3BucketObjectLockConfigurationRuleA(default_retention=S3BucketObjectLockConfigurationRuleDefaultRetentionA(
+                    mode=props.object_lock.mode, days=props.object_lock.days)))
         if props.kms_key_arn:
             default = S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
                 sse_algorithm="aws:kms", kms_master_key_id=props.kms_key_arn)

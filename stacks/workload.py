@@ -113,6 +113,7 @@ class WorkloadStack(AccountStack):
                 drift_alarm_features=tuple(monitoring.drift_alarm_features),
                 max_5xx_errors_per_5_minutes=alarms.max_5xx_errors_per_5_minutes,
                 max_p95_model_latency_ms=alarms.max_p95_model_latency_ms, alarm_topic_arn=self.alarms.arn,
+                baseline_store=self.artifacts,
             ), endpoint=endpoint)
 
     def _deployer_role(self) -> None:
