@@ -72,14 +72,30 @@ class RoleTrust(Strict):
     deployer: list[str] = Field(min_length=1)
     model_approver: list[str] = Field(min_length=1)
     compliance_officer: list[str] = Field(min_length=1)
+    # Who runs QA in the test account and reports its metrics (the QA pipeline), and who forwards prod's
+    # production metrics: the only principals whose reports become evidence. Never the deployer's
+    # principals: whoever deploys a version must not also attest its QA (DESIGN.md section 5).
+    qa_publisher: list[str] = Field(min_length=1)
+    metrics_publisher: list[str] = Field(min_length=1)
 
-    @field_validator("data_scientist", "data_science_lead", "deployer", "model_approver", "compliance_officer")
+    @field_validator("data_scientist", "data_science_lead", "deployer", "model_approver", "compliance_officer",
+                     "qa_publisher", "metrics_publisher")
     @classmethod
     def _role_arns(cls, arns: list[str]) -> list[str]:
         for arn in arns:
             if not re.fullmatch(ROLE_ARN, arn):
                 raise ValueError(f"{arn!r} is not an IAM role ARN (account roots and users are not accepted)")
         return arns
+
+    @model_validator(mode="after")
+    def _publishers_are_not_deployers(self) -> "RoleTrust":
+        deployers = set(self.deployer)
+        for name in ("qa_publisher", "metrics_publisher"):
+            shared = sorted(deployers & set(getattr(self, name)))
+            if shared:
+                raise ValueError(f"role_trust.{name}: {shared} also in role_trust.deployer; the principal that deploys a "
+                                 "version must not report the metrics it is judged on")
+        return self
 
 
 class MlflowSettings(Strict):

@@ -23,6 +23,7 @@ from cdktf_cdktf_provider_aws.api_gateway_model import ApiGatewayModel
 from cdktf_cdktf_provider_aws.api_gateway_request_validator import ApiGatewayRequestValidator
 from cdktf_cdktf_provider_aws.api_gateway_resource import ApiGatewayResource
 from cdktf_cdktf_provider_aws.api_gateway_rest_api import ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration
+from cdktf_cdktf_provider_aws.api_gateway_rest_api_policy import ApiGatewayRestApiPolicy
 from cdktf_cdktf_provider_aws.api_gateway_stage import ApiGatewayStage, ApiGatewayStageAccessLogSettings
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -31,7 +32,7 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from modules.checkov import skip_checks
-from modules.policy import Statement, document
+from modules.policy import Statement, account_root, document
 from modules.python_function import PythonFunction
 
 # What a prediction request must look like; the proxy checks the rest.
@@ -57,6 +58,8 @@ class InferenceApiProps:
     request_schema: dict[str, Any] = field(default_factory=lambda: PREDICT_SCHEMA)
     description: str = "Model inference, IAM (SigV4) authorised"
     stage_name: str = "v1"
+    # The only roles that may call the API (its resource policy); empty: IAM policies alone decide.
+    invoker_role_arns: tuple[str, ...] = ()
     throttling_rate_limit: float = 50
     throttling_burst_limit: int = 100
     log_retention_days: int = 365
@@ -87,13 +90,16 @@ class InferenceApi(Construct):
             self, "integration", rest_api_id=self.api.id, resource_id=resource.id, http_method=method.http_method,
             type="AWS_PROXY", integration_http_method="POST", uri=proxy.function.invoke_arn,
         )
+        # A resource policy takes effect with the next deployment: create it first and redeploy on change.
+        policy = self._resource_policy(props) if props.invoker_role_arns else None
         # Redeploy exactly when the API definition changes (never a timestamp: plans must stay clean).
-        definition = json.dumps([props.request_schema, "POST", f"/{path}", "AWS_IAM", "AWS_PROXY"], sort_keys=True)
+        definition = json.dumps([props.request_schema, "POST", f"/{path}", "AWS_IAM", "AWS_PROXY",
+                                 *([sorted(props.invoker_role_arns)] if props.invoker_role_arns else [])], sort_keys=True)
         deployment = ApiGatewayDeployment(
             self, "deployment", rest_api_id=self.api.id,
             triggers={"redeployment": hashlib.sha256(definition.encode()).hexdigest()},
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            depends_on=[integration, method],
+            depends_on=[integration, method, *([policy] if policy else [])],
         )
         access_logs = CloudwatchLogGroup(self, "access-logs", name=f"/aws/apigateway/{props.api_name}",
                                          retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
@@ -109,8 +115,14 @@ class InferenceApi(Construct):
             "CKV2_AWS_29": "callers are IAM principals signing with SigV4 and the stage is throttled; no anonymous traffic for a WAF to filter",
             "CKV2_AWS_51": "clients authenticate with SigV4, not client certificates",
         })
+        # API Gateway would create its execution log group itself, unencrypted and kept forever: create it
+        # first, with the key and the retention, so the implicit one never exists.
+        execution_logs = CloudwatchLogGroup(
+            self, "execution-logs", name=f"API-Gateway-Execution-Logs_{self.api.id}/{props.stage_name}",
+            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
         settings = ApiGatewayMethodSettings(
             self, "settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
+            depends_on=[execution_logs],
             settings=ApiGatewayMethodSettingsSettings(
                 throttling_rate_limit=props.throttling_rate_limit, throttling_burst_limit=props.throttling_burst_limit,
                 metrics_enabled=True, logging_level="INFO", data_trace_enabled=False, caching_enabled=False,
@@ -120,6 +132,21 @@ class InferenceApi(Construct):
         LambdaPermission(self, "invoke", statement_id="AllowApiGateway", action="lambda:InvokeFunction",
                          function_name=proxy.name, principal="apigateway.amazonaws.com",
                          source_arn=f"{self.api.execution_arn}/*/POST/{path}")
+
+    def _resource_policy(self, props: InferenceApiProps) -> ApiGatewayRestApiPolicy:
+        """Invoke only by the named roles: an Allow for them, and a Deny for every other principal, so a
+        broad identity policy elsewhere in the account (the deployer, an administrator) cannot call it.
+        Role ARNs go into conditions, not principals: the roles may be created after this policy."""
+        accounts = sorted({arn.split(":")[4] for arn in props.invoker_role_arns})
+        api = f"{self.api.execution_arn}/*"
+        return ApiGatewayRestApiPolicy(self, "policy", rest_api_id=self.api.id, policy=document([
+            Statement(sid="InvokerRoles", actions=("execute-api:Invoke",), resources=(api,),
+                      principals={"AWS": tuple(account_root(a) for a in accounts)},
+                      conditions={"ArnEquals": {"aws:PrincipalArn": sorted(props.invoker_role_arns)}}),
+            Statement(sid="DenyOtherPrincipals", effect="Deny", actions=("execute-api:Invoke",), resources=(api,),
+                      principals={"AWS": ("*",)},
+                      conditions={"ArnNotEquals": {"aws:PrincipalArn": sorted(props.invoker_role_arns)}}),
+        ]))
 
     def grant_invoke(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=("execute-api:Invoke",),

@@ -1,7 +1,12 @@
 """Custom event bus in the governance account that accepts metrics events from test and prod.
 
-Only the named accounts may put events, and only with our source: a test or prod account cannot
-impersonate the registry (aws.sagemaker) or write to the bus under any other source.
+Only each sender account's metrics-publisher role may put events, and only with our source: the
+deployer or any other principal of test or prod is refused, and no sender can impersonate the
+registry (aws.sagemaker) or write under any other source. The principals are account roots with an
+``ArnEquals aws:PrincipalArn`` condition naming the publisher roles, because a role principal in a
+resource policy must exist when the policy is put, and this stack applies before test and prod
+create those roles. metrics-ingest then accepts kind ``qa`` only from test and ``production`` only
+from prod (mlgov_core.metrics.parse_metrics_event).
 """
 
 from __future__ import annotations
@@ -18,14 +23,37 @@ from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 
+PUBLISHER_ROLE_SUFFIX = "metrics-publisher"
+
+
+def publisher_role_name(name_prefix: str) -> str:
+    """The role in test (QA) and prod (production metrics) that reports to the bus; stacks/workload.py creates it."""
+    return f"{name_prefix}-{PUBLISHER_ROLE_SUFFIX}"
+
+
+def publisher_role_arn(account_id: str, name_prefix: str) -> str:
+    return f"arn:aws:iam::{account_id}:role/{publisher_role_name(name_prefix)}"
+
+
 @dataclass(frozen=True)
 class MetricsBusProps:
     bus_name: str
     sender_accounts: tuple[str, ...]
+    # The only principal of each sender account allowed to put events (one role ARN per sender account).
+    sender_role_arns: tuple[str, ...]
 
     def __post_init__(self) -> None:
         if not self.sender_accounts:
             raise ValueError(f"MetricsBusProps.sender_accounts: bus {self.bus_name!r} needs at least one sender account")
+        accounts = [arn.split(":")[4] if arn.count(":") >= 5 and ":role/" in arn else None for arn in self.sender_role_arns]
+        for arn, account in zip(self.sender_role_arns, accounts):
+            if account not in self.sender_accounts:
+                raise ValueError(f"MetricsBusProps.sender_role_arns: {arn!r} is not a role of a sender account "
+                                 f"{list(self.sender_accounts)}")
+        missing = sorted(set(self.sender_accounts) - set(accounts))
+        if missing:
+            raise ValueError(f"MetricsBusProps.sender_role_arns: sender account(s) {missing} of bus {self.bus_name!r} "
+                             "have no publisher role; without one every principal of the account could report")
 
 
 class MetricsBus(Construct):
@@ -35,9 +63,10 @@ class MetricsBus(Construct):
         self.bus = CloudwatchEventBus(self, "bus", name=props.bus_name,
                                       description="QA and production metrics reported by the test and prod accounts")
         CloudwatchEventBusPolicy(self, "policy", event_bus_name=self.bus.name, policy=document([Statement(
-            sid="SenderAccounts", actions=("events:PutEvents",), resources=(self.bus.arn,),
+            sid="PublisherRolesOfSenderAccounts", actions=("events:PutEvents",), resources=(self.bus.arn,),
             principals={"AWS": tuple(account_root(a) for a in props.sender_accounts)},
-            conditions={"StringEquals": {"events:source": [METRICS_SOURCE], "events:detail-type": [METRICS_DETAIL_TYPE]}},
+            conditions={"StringEquals": {"events:source": [METRICS_SOURCE], "events:detail-type": [METRICS_DETAIL_TYPE]},
+                        "ArnEquals": {"aws:PrincipalArn": sorted(props.sender_role_arns)}},
         )]))
 
     def event_pattern(self) -> dict:

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 
 from cdktf import TerraformResourceLifecycle
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.sagemaker_endpoint import SagemakerEndpoint
@@ -52,6 +53,7 @@ class ModelEndpointProps:
     capture_bucket: str
     artifacts: ArtifactStoreRef
     capture_percent: int = 100
+    log_retention_days: int = 365
     # Shared versions are trusted code from our registry, but they still get no network of their own.
     network_isolation: bool = True
 
@@ -114,7 +116,13 @@ class ModelEndpoint(Construct):
             ),
             lifecycle=replace_first,
         )
-        self.endpoint = SagemakerEndpoint(self, "endpoint", name=props.endpoint_name, endpoint_config_name=self.config.name)
+        # SageMaker would create the endpoint's log group itself, unencrypted and kept forever; create it
+        # first, with the key and the retention (the execution role may not create log groups).
+        self.log_group = CloudwatchLogGroup(
+            self, "logs", name=f"/aws/sagemaker/Endpoints/{props.endpoint_name}",
+            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+        self.endpoint = SagemakerEndpoint(self, "endpoint", name=props.endpoint_name, endpoint_config_name=self.config.name,
+                                          depends_on=[self.log_group])
 
     def _execution_role(self, props: ModelEndpointProps) -> IamRole:
         role = IamRole(
@@ -130,7 +138,7 @@ class ModelEndpoint(Construct):
             Statement(sid="WriteCapture", actions=("s3:PutObject",),
                       resources=(f"arn:aws:s3:::{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}/*",)),
             *props.artifacts.grant_read("Artifacts"),
-            Statement(sid="EndpointLogs", actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"),
+            Statement(sid="EndpointLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
                       resources=(log_group, f"{log_group}:*")),
             Statement(sid="Metrics", actions=("cloudwatch:PutMetricData",), resources=("*",),
                       any_resource_reason="cloudwatch:PutMetricData has no resource-level permission",

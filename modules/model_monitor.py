@@ -53,6 +53,9 @@ class ModelMonitorProps:
     drift_alarm_features: tuple[str, ...] = ()
     # Model Monitor reports drift as a distance from the baseline distribution (0 = identical).
     drift_threshold: float = 0.1
+    # Drift is published once per monitoring run. Two hours is twice the usual hourly schedule: one late
+    # run is no alarm, a missing run is (see _alarms).
+    drift_period_seconds: int = 7200
     max_5xx_errors_per_5_minutes: int = 5
     max_p95_model_latency_ms: int = 500
     alarm_topic_arn: str | None = None
@@ -155,4 +158,10 @@ class ModelMonitor(Construct):
                                   alarm_description=f"Model Monitor found baseline drift in feature {feature}",
                                   namespace=DRIFT_NAMESPACE, metric_name=f"feature_baseline_drift_{feature}",
                                   dimensions={"EndpointName": name, "ScheduleName": props.schedule_name},
-                                  statistic="Maximum", threshold=props.drift_threshold, **{**common, "period": 3600})
+                                  statistic="Maximum", threshold=props.drift_threshold,
+                                  # Missing drift data means no monitoring run reported: the schedule stopped
+                                  # or the job fails (a key it cannot decrypt, a baseline it cannot read).
+                                  # notBreaching would keep the alarm OK forever exactly then, so a silent
+                                  # monitor counts as breaching. (5xx/latency keep notBreaching: no traffic
+                                  # is no error.)
+                                  **{**common, "period": props.drift_period_seconds, "treat_missing_data": "breaching"})

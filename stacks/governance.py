@@ -12,7 +12,7 @@ from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
 from modules.policy import Statement
 from modules.iam_role import AccountRoleProps, AssumableRole
-from modules.metrics_bus import MetricsBus, MetricsBusProps
+from modules.metrics_bus import MetricsBus, MetricsBusProps, publisher_role_arn
 from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
 from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
 from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
@@ -163,7 +163,10 @@ class GovernanceStack(AccountStack):
         """Test and prod report QA and production metrics; the ingest Lambda records them."""
         platform, names, settings = self.config.platform, self.names, self.config.platform.governance
         test, prod = platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)
-        bus = MetricsBus(self, "metrics-bus", MetricsBusProps(bus_name=names.metrics_bus, sender_accounts=(test, prod)))
+        # Only each account's metrics-publisher role may report: never the deployer or another principal.
+        bus = MetricsBus(self, "metrics-bus", MetricsBusProps(
+            bus_name=names.metrics_bus, sender_accounts=(test, prod),
+            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod))))
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
             queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
@@ -182,7 +185,10 @@ class GovernanceStack(AccountStack):
             },
             statements=(
                 table.grant_write("WriteGovernanceTable"),
-                # QA metrics go into the version's metadata so the registry stays authoritative.
+                # A redelivered QA report checks it is still the latest item (metrics_sync.is_latest_in_table).
+                Statement(sid="ReadLatestMetrics", actions=("dynamodb:GetItem",), resources=(table.table.arn,)),
+                # A copy of the QA metrics for people browsing the registry; the python_function's
+                # registry_guards.no_decisions Denies keep approval status and lifecycle out of its reach.
                 Statement(sid="RecordQaMetricsInRegistry", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
                           resources=tuple(names.group_packages_arn(uc.model_package_group.name)
                                           for uc in self.config.use_cases.values())),

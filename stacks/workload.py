@@ -14,6 +14,7 @@ from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStoreRef
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.iam_role import AccountRoleProps, AssumableRole
+from modules.metrics_bus import publisher_role_arn, publisher_role_name
 from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps
 from modules.model_endpoint import EndpointVariant, ModelEndpoint, ModelEndpointProps
 from modules.model_monitor import ModelMonitor, ModelMonitorProps
@@ -38,6 +39,7 @@ class WorkloadStack(AccountStack):
         deployed = [(uc, uc.deployments.by_role()[self.role]) for uc in config.use_cases.values()
                     if self.role in uc.deployments.by_role()]
         self.api_invoke_statements: list[Statement] = []
+        self.model_role_arns: list[str] = []  # execution roles of the SageMaker models the deployer creates
         if deployed:
             self._serving_baseline()
             for use_case, deployment in deployed:
@@ -85,8 +87,9 @@ class WorkloadStack(AccountStack):
         endpoint = ModelEndpoint(self, f"{use_case.name}-endpoint", ModelEndpointProps(
             endpoint_name=endpoint_name, account_id=self.account_id, region=region, variants=variants,
             kms_key_arn=self.key.arn, capture_bucket=self.capture.props.bucket_name, artifacts=self.artifacts,
-            capture_percent=capture_percent,
+            capture_percent=capture_percent, log_retention_days=settings.log_retention_days,
         ))
+        self.model_role_arns.append(endpoint.role.arn)
         proxy = PythonFunction(self, f"{use_case.name}-inference", PythonFunctionProps(
             function_name=f"{endpoint_name}-inference", source_dir="inference_proxy", account_id=self.account_id,
             region=region, kms_key_arn=self.key.arn, layers=(settings.powertools_layer_arn,),
@@ -101,6 +104,8 @@ class WorkloadStack(AccountStack):
         ))
         api = InferenceApi(self, f"{use_case.name}-api", InferenceApiProps(
             api_name=f"{endpoint_name}-inference", kms_key_arn=self.key.arn, log_retention_days=settings.log_retention_days,
+            # QA (test) and production-metrics runs call the API as the publisher role; nobody else may.
+            invoker_role_arns=(publisher_role_arn(self.account_id, platform.name_prefix),),
         ), proxy=proxy, logging=self.api_logging)
         self.api_invoke_statements.append(api.grant_invoke(f"Invoke{use_case.name.title().replace('-', '')}Api"))
         if isinstance(deployment, ProdDeployment):
@@ -125,6 +130,11 @@ class WorkloadStack(AccountStack):
                 f"{own}:model/{prefix}-*", f"{own}:endpoint-config/{prefix}-*", f"{own}:endpoint/{prefix}-*")),
             *self.artifacts.grant_read("Artifacts"),
         ]
+        if self.model_role_arns:
+            # CreateModel passes the model's execution role: only those roles, and only to SageMaker.
+            statements.append(Statement(
+                sid="PassModelExecutionRoles", actions=("iam:PassRole",), resources=tuple(self.model_role_arns),
+                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
         if groups:
             statements.insert(1, Statement(
                 sid="ReadSharedVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"),
@@ -135,14 +145,21 @@ class WorkloadStack(AccountStack):
         ))
 
     def _metrics_publisher_role(self) -> None:
-        """Reports QA (test) or production (prod) metrics to the governance account's metrics bus."""
+        """Reports QA (test) or production (prod) metrics to the governance account's metrics bus.
+
+        Trusted by the QA pipeline (test) or the production-metrics forwarder (prod) from config, never
+        by the deployer: the bus admits only this role of each account, and its reports are the evidence
+        the Prod gates read, so whoever deploys a version must not be able to attest its QA.
+        """
         prefix, config = self.config.platform.name_prefix, self.config
+        trust = config.platform.role_trust
         statements = (
             Statement(sid="PutMetricsEvents", actions=("events:PutEvents",), resources=(self.names.metrics_bus_arn(),)),
             *self.api_invoke_statements,
         )
         AssumableRole(self, "metrics-publisher", AccountRoleProps(
-            role_name=f"{prefix}-metrics-publisher", trusted_principals=tuple(config.platform.role_trust.deployer),
+            role_name=publisher_role_name(prefix),
+            trusted_principals=tuple(trust.qa_publisher if self.role == AccountRole.TEST else trust.metrics_publisher),
             statements=statements,
             description=f"Runs QA against the {self.role.value} API and reports metrics to the governance account",
         ))
