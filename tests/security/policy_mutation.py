@@ -1,0 +1,79 @@
+"""Mutation checks: take one control out of an applied policy, see the attack succeed, put it back.
+
+Each resource policy is read, stripped of the named statements, written, and restored afterwards
+whatever happens, so the shared sandbox keeps the committed controls for every other test.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+Mutation = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def without_statements(sids: tuple[str, ...] | Callable[[str], bool]) -> Mutation:
+    """Drop the statements named (a tuple of Sids, or a predicate on the Sid)."""
+    def mutate(document: dict[str, Any]) -> dict[str, Any]:
+        drop = (lambda sid: sid in sids) if isinstance(sids, tuple) else sids
+        kept = [s for s in document["Statement"] if not drop(s.get("Sid", ""))]
+        assert len(kept) < len(document["Statement"]), f"no statement matched {sids}: the mutation would remove nothing"
+        return {**document, "Statement": kept}
+    return mutate
+
+
+def without_condition_key(key: str) -> Mutation:
+    """Remove one condition key from every statement that tests it."""
+    def mutate(document: dict[str, Any]) -> dict[str, Any]:
+        changed, statements = False, []
+        for statement in document["Statement"]:
+            condition = {}
+            for operator, keys in statement.get("Condition", {}).items():
+                kept = {k: v for k, v in keys.items() if k != key}
+                changed |= len(kept) < len(keys)
+                if kept:
+                    condition[operator] = kept
+            statements.append({**{k: v for k, v in statement.items() if k != "Condition"},
+                               **({"Condition": condition} if condition else {})})
+        assert changed, f"no statement tests {key}: the mutation would remove nothing"
+        return {**document, "Statement": statements}
+    return mutate
+
+
+@contextmanager
+def mutated(read: Callable[[], str], write: Callable[[str], Any],
+            mutation: tuple[str, ...] | Callable[[str], bool] | Mutation) -> Iterator[None]:
+    """A Sid tuple or Sid predicate drops statements; a Mutation (document -> document) does anything else."""
+    mutate = mutation if getattr(mutation, "__name__", "") == "mutate" else without_statements(mutation)  # type: ignore[arg-type]
+    original = read()
+    write(json.dumps(mutate(json.loads(original))))
+    try:
+        yield
+    finally:
+        write(original)
+
+
+def group_policy(sagemaker: Any, group: str, sids: Any) -> Any:
+    return mutated(lambda: sagemaker.get_model_package_group_policy(ModelPackageGroupName=group)["ResourcePolicy"],
+                   lambda p: sagemaker.put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=p), sids)
+
+
+def bucket_policy(s3: Any, bucket: str, sids: Any) -> Any:
+    return mutated(lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
+                   lambda p: s3.put_bucket_policy(Bucket=bucket, Policy=p), sids)
+
+
+def role_policy(iam: Any, role: str, policy_name: str, sids: Any) -> Any:
+    def read() -> str:
+        document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+        return document if isinstance(document, str) else json.dumps(document)
+
+    return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p), sids)
+
+
+def bus_policy(events: Any, bus: str, sids: Any) -> Any:
+    return mutated(lambda: events.describe_event_bus(Name=bus)["Policy"],
+                   lambda p: events.put_permission(EventBusName=bus, Policy=p), sids)

@@ -1,0 +1,189 @@
+"""Attack paths on the registry (docs/security.md, paths 2 to 5), played against the applied stacks.
+
+Every refusal comes from a real mechanism: the group resource policy and the callers' role policies
+as the committed Terraform put them, evaluated by the sandbox (patches/sagemaker_authorization.py),
+or the decision function. Each test also shows that nothing changed, and each control has a
+mutation check: without the statement the same attack succeeds.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from mlgov_config import AccountRole
+from sandbox.attacks import decide_directly, personas, register_decided
+from sandbox.lifecycle import REGISTRANT, USE_CASE
+from policy_mutation import group_policy, role_policy
+
+pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
+
+DECIDED_REGISTRATIONS = [
+    {"ModelApprovalStatus": "Approved"},
+    {"ModelApprovalStatus": "approved"},
+    {"ModelLifeCycle": {"Stage": "Prod", "StageStatus": "Approved"}},
+    {"ModelApprovalStatus": "PendingManualApproval", "ModelLifeCycle": {"Stage": "Dev", "StageStatus": "Approved"}},
+    {"ModelApprovalStatus": "Rejected"},
+]
+
+
+@pytest.fixture(scope="module")
+def world(sandbox_story) -> dict[str, Any]:
+    deployed, lifecycle = sandbox_story.deployed, sandbox_story.lifecycle
+    who = personas(deployed)
+    admin_sm = who["governance_admin"].client("sagemaker")
+    first = lifecycle.model_package_arns[lifecycle.first]
+    inference = admin_sm.describe_model_package(ModelPackageName=first)["InferenceSpecification"]
+    return {"deployed": deployed, "lifecycle": lifecycle, "who": who, "admin_sm": admin_sm, "inference": inference,
+            "group_arn": deployed.names.group_arn(USE_CASE)}
+
+
+def _candidate(world: dict[str, Any], session: str = "mallory") -> str:
+    """A fresh candidate, registered the allowed way by a data scientist."""
+    scientist = world["deployed"].session(AccountRole.DEV, f"{world['deployed'].config.platform.name_prefix}-data-scientist", session)
+    arn = scientist.client("sagemaker").create_model_package(
+        ModelPackageGroupName=world["group_arn"], InferenceSpecification=world["inference"],
+        ModelApprovalStatus="PendingManualApproval", ModelLifeCycle={"Stage": "Dev", "StageStatus": "Pending"},
+    )["ModelPackageArn"]
+    world["deployed"].sandbox.drain()
+    return arn
+
+
+@pytest.mark.parametrize("fields", DECIDED_REGISTRATIONS, ids=lambda f: json.dumps(f))
+@pytest.mark.parametrize("attacker", ["data_scientist", "dev_admin"])
+def test_no_dev_principal_registers_a_decided_version(world, attacker, fields):
+    outcome = register_decided(world["who"][attacker].client("sagemaker"), world["admin_sm"], world["group_arn"],
+                               world["inference"], **fields)
+    assert outcome.refused and outcome.answer.startswith("AccessDeniedException"), outcome.line()
+    assert "explicit deny" in outcome.answer and outcome.unchanged
+
+
+def test_mutation_without_the_registration_guard_statements_dev_registers_an_approved_version(world):
+    """The dev administrator has no role policy of ours: only the group policy stands in the way."""
+    with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("DevRegisters")):
+        outcome = register_decided(world["who"]["dev_admin"].client("sagemaker"), world["admin_sm"], world["group_arn"],
+                                   world["inference"], ModelApprovalStatus="Approved")
+    assert not outcome.refused, outcome.line()
+    # The detective control behind it: the registration guard rejects what slipped through.
+    arn = outcome.answer.rsplit(" ", 1)[-1]
+    world["deployed"].sandbox.drain()
+    described = world["admin_sm"].describe_model_package(ModelPackageName=arn)
+    assert described["ModelApprovalStatus"] == "Rejected"
+    assert described["ModelLifeCycle"]["StageStatus"] == "Rejected" and "registration guard" in described["ApprovalDescription"]
+
+
+@pytest.mark.parametrize("attacker", ["approver", "governance_admin", "metrics_ingest", "data_scientist"])
+def test_nobody_but_the_decision_function_sets_approval_or_lifecycle(world, attacker):
+    arn = _candidate(world)
+    outcome = decide_directly(world["who"][attacker].client("sagemaker"), world["admin_sm"], arn, stage="Test")
+    assert outcome.refused and outcome.answer.startswith("AccessDeniedException"), outcome.line()
+    assert outcome.unchanged
+
+
+def test_mutation_without_the_group_policy_denies_the_governance_admin_approves_directly(world):
+    arn = _candidate(world)
+    with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
+        outcome = decide_directly(world["who"]["governance_admin"].client("sagemaker"), world["admin_sm"], arn, stage="Test")
+    assert not outcome.refused and not outcome.unchanged, outcome.line()
+
+
+def test_mutation_metrics_ingest_needs_both_its_role_denies_and_the_group_policy_removed(world):
+    """Two controls on the compromised Lambda: its own role's Denies and the group policy's."""
+    deployed, prefix = world["deployed"], world["deployed"].config.platform.name_prefix
+    iam = world["who"]["governance_admin"].client("iam")
+    ingest = world["who"]["metrics_ingest"].client("sagemaker")
+    role = f"{prefix}-metrics-ingest-lambda"
+    arn = _candidate(world)
+    with role_policy(iam, role, "least-privilege", lambda sid: sid.startswith("NoDecision")):
+        assert decide_directly(ingest, world["admin_sm"], arn, stage="Test").refused, "the group policy alone must hold"
+        with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
+            outcome = decide_directly(ingest, world["admin_sm"], arn, stage="Test")
+    assert not outcome.refused, outcome.line()
+    with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
+        assert decide_directly(ingest, world["admin_sm"], _candidate(world), stage="Test").refused, \
+            "the role's own Denies alone must hold"
+
+
+def _mlgov(world: dict[str, Any], *args: str) -> subprocess.CompletedProcess:
+    from sandbox.lifecycle import Mlgov
+
+    lifecycle, deployed = world["lifecycle"], world["deployed"]
+    runner = Mlgov(deployed.sandbox.url, lifecycle.config_dir, deployed.work_root, deployed.config.platform.home_region)
+    command = [sys.executable, "-m", "mlgov_cli", "--config", str(lifecycle.config_dir), *args]
+    return subprocess.run(command, env=runner.env, capture_output=True, text=True, check=False)
+
+
+def test_the_registrant_cannot_approve_through_the_decision_path_under_any_role_name(world):
+    arn = _candidate(world, session=REGISTRANT)
+    version = arn.rsplit("/", 1)[-1]
+    before = world["admin_sm"].describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"]
+    answer = _mlgov(world, "approve", USE_CASE, version, "--stage", "Test", "--reason", "mine", "--approver", REGISTRANT)
+    assert answer.returncode == 1, answer.stdout + answer.stderr
+    assert "separation of duties" in answer.stderr and "Traceback" not in answer.stderr
+    assert world["admin_sm"].describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == before
+
+
+def test_forged_qa_evidence_is_rejected_at_registration_and_never_read_by_the_gates(world):
+    """A registrant types QA results and a far-future report time into the metadata they may write."""
+    deployed = world["deployed"]
+    scientist = world["who"]["data_scientist"].client("sagemaker")
+    forged = {"qa:auc": "0.99", "qa:p95_latency_ms": "1", "qa:reported_at": "2099-01-01T00:00:00Z",
+              "registered_by": "someone-else@example.com"}
+    arn = scientist.create_model_package(
+        ModelPackageGroupName=world["group_arn"], InferenceSpecification=world["inference"],
+        ModelApprovalStatus="PendingManualApproval", CustomerMetadataProperties=forged)["ModelPackageArn"]
+    deployed.sandbox.drain()
+    described = world["admin_sm"].describe_model_package(ModelPackageName=arn)
+    assert described["ModelApprovalStatus"] == "Rejected", "the registration guard lets forged evidence through"
+    assert not set(forged) & set(described.get("CustomerMetadataProperties", {})), "the forged keys stayed"
+    version = arn.rsplit("/", 1)[-1]
+    answer = _mlgov(world, "approve", USE_CASE, version, "--stage", "Test", "--reason", "x", "--approver", "carol@example.com")
+    assert answer.returncode == 1 and "rejected" in answer.stderr
+
+
+def test_mutation_without_the_guard_forged_qa_still_fails_the_prod_gates(world):
+    """With the guard's rule disabled the forged version stays a candidate; the gates still read only
+    what metrics-ingest recorded, so its Prod approval is refused."""
+    deployed = world["deployed"]
+    events = world["who"]["governance_admin"].client("events")
+    rule = f"{deployed.config.platform.name_prefix}-registration-guard"
+    events.disable_rule(Name=rule)
+    try:
+        arn = world["who"]["data_scientist"].client("sagemaker").create_model_package(
+            ModelPackageGroupName=world["group_arn"], InferenceSpecification=world["inference"],
+            ModelApprovalStatus="PendingManualApproval",
+            CustomerMetadataProperties={"qa:auc": "0.99", "qa:p95_latency_ms": "1"})["ModelPackageArn"]
+        deployed.sandbox.drain()
+    finally:
+        events.enable_rule(Name=rule)
+    assert world["admin_sm"].describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "PendingManualApproval"
+    version = arn.rsplit("/", 1)[-1]
+    approver = ("--approver", "carol@example.com")
+    assert _mlgov(world, "approve", USE_CASE, version, "--stage", "Test", "--reason", "x", *approver).returncode == 0
+    answer = _mlgov(world, "approve", USE_CASE, version, "--stage", "Prod", "--reason", "x", *approver)
+    assert answer.returncode == 1 and "no recorded value for auc" in answer.stderr, answer.stderr
+
+
+def test_a_rewritten_history_item_breaks_the_chain_and_verify_names_it(world):
+    """Path 6 (detective): an administrator edits who approved; `mlgov history --verify` names the item."""
+    deployed, lifecycle = world["deployed"], world["lifecycle"]
+    dynamodb = world["who"]["governance_admin"].client("dynamodb")
+    from mlgov_core import keys
+
+    version = str(lifecycle.first)
+    assert _mlgov(world, "history", USE_CASE, version, "--verify").returncode == 0
+    items = dynamodb.query(TableName=deployed.names.governance_table, KeyConditionExpression="pk = :pk",
+                           ExpressionAttributeValues={":pk": {"S": keys.version_pk(USE_CASE, lifecycle.first)}})["Items"]
+    target = next(i for i in items if i["sk"]["S"].startswith(keys.HISTORY_PREFIX) and i.get("item_type", {}).get("S") == "history"
+                  and i.get("status", {}).get("S") == "Approved")
+    try:
+        dynamodb.put_item(TableName=deployed.names.governance_table, Item={**target, "approved_by": {"S": "mallory"}})
+        answer = _mlgov(world, "history", USE_CASE, version, "--verify")
+        assert answer.returncode == 1 and target["sk"]["S"] in answer.stdout + answer.stderr, answer.stdout + answer.stderr
+    finally:
+        dynamodb.put_item(TableName=deployed.names.governance_table, Item=target)
+    assert _mlgov(world, "history", USE_CASE, version, "--verify").returncode == 0
