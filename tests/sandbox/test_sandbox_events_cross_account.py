@@ -71,3 +71,34 @@ def test_bus_without_policy_refuses_and_missing_bus_is_not_found(aws):
     assert missing.value.response["Error"]["Code"] == "ResourceNotFoundException"
     # the owner itself still uses its own bus by ARN (moto's path)
     assert events.put_events(Entries=[_entry(bare)])["FailedEntryCount"] == 0
+
+
+def _assumed(sandbox_url: str, account: str, role: str, service: str = "events"):
+    import boto3
+
+    sts = boto3.client("sts", endpoint_url=sandbox_url, region_name=REGION)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{role}", RoleSessionName="run-1")["Credentials"]
+    return boto3.client(service, endpoint_url=sandbox_url, region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
+                        aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+
+
+def test_narrowed_bus_policy_admits_the_qa_publisher_and_refuses_the_deployer(aws, sandbox_url):
+    """The policy modules/metrics_bus.py writes: the test account's root narrowed by aws:PrincipalArn."""
+    from modules.metrics_bus import MetricsBusProps, publisher_role_arn
+
+    events = aws("events", GOV)
+    name = f"mlgov-metrics-{uuid.uuid4().hex[:6]}"
+    arn = events.create_event_bus(Name=name)["EventBusArn"]
+    props = MetricsBusProps(bus_name=name, sender_accounts=(OTHER,), sender_role_arns=(publisher_role_arn(OTHER, "mlgov"),))
+    policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "PublisherRolesOfSenderAccounts", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{OTHER}:root"]},
+        "Action": "events:PutEvents", "Resource": arn,
+        "Condition": {"StringEquals": {"events:source": ["mlgov.metrics"]},
+                      "ArnEquals": {"aws:PrincipalArn": list(props.sender_role_arns)}}}]}
+    events.put_permission(EventBusName=name, Policy=json.dumps(policy))
+    accepted = _assumed(sandbox_url, OTHER, "mlgov-metrics-publisher").put_events(Entries=[_entry(arn)])
+    assert accepted["FailedEntryCount"] == 0
+    with pytest.raises(ClientError) as refused:
+        _assumed(sandbox_url, OTHER, "mlgov-deployer").put_events(Entries=[_entry(arn)])
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "mlgov-deployer" in refused.value.response["Error"]["Message"]

@@ -27,9 +27,10 @@ def allowed(policy: str | None, bus_arn: str, entry: dict[str, Any], caller: dic
     """EventBridge resource-policy decision for one entry sent from another account: Deny wins, an Allow is needed."""
     if not policy:
         return False
+    # aws:PrincipalArn of an assumed-role session is the role's ARN, not the session's (as on AWS).
     context = {
         "events:source": [entry.get("Source", "")], "events:detail-type": [entry.get("DetailType", "")],
-        "aws:principalaccount": [caller["account"]], "aws:principalarn": [caller["arn"]],
+        "aws:principalaccount": [caller["account"]], "aws:principalarn": [caller.get("role_arn") or caller["arn"]],
     }  # fmt: skip
     applicable = [s for s in json.loads(policy).get("Statement", []) if statement_applies(s, "events:PutEvents", bus_arn, caller, context)]
     if any(s.get("Effect") == "Deny" for s in applicable):
