@@ -21,6 +21,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from registry_sharing import REGISTER, share_group
 from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -92,7 +93,8 @@ class RegEnv:
 
 
 def _artifact_policy(bucket: str, key_arn: str) -> str:
-    """The governance bucket's encryption guards (modules/secure_bucket.py), so a stray SSE header fails."""
+    """The governance bucket's encryption guards (modules/secure_bucket.py), so a stray SSE header fails,
+    and the write-once Deny of modules/artifact_store.py, so a plain PUT into models/ fails."""
     sse, key_id = "s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id"
     guards = {
         "DenyNonKmsEncryption": {"StringNotEquals": {sse: "aws:kms"}, "Null": {sse: "false"}},
@@ -102,8 +104,10 @@ def _artifact_policy(bucket: str, key_arn: str) -> str:
     statements: list[dict[str, Any]] = [
         {"Sid": sid, "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
          "Resource": f"arn:aws:s3:::{bucket}/*", "Condition": cond} for sid, cond in guards.items()]
+    statements.append({"Sid": "DenyModelOverwrite", "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "s3:PutObject",
+                       "Resource": f"arn:aws:s3:::{bucket}/models/*", "Condition": {"StringNotEquals": {"s3:if-none-match": "*"}}})
     statements.append({"Sid": "DevWrites", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"},
-                       "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": f"arn:aws:s3:::{bucket}/models/*"})
+                       "Action": ["s3:PutObject"], "Resource": f"arn:aws:s3:::{bucket}/models/*"})
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
@@ -143,7 +147,9 @@ def reg_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RegStore]:
         kms = account_client(url, "kms", GOV)
         key_arn = kms.create_key(Description="artifact key")["KeyMetadata"]["Arn"]
         s3 = account_client(url, "s3", GOV)
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}, ObjectLockEnabledForBucket=True)
+        s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+            "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Days": 1}}})
         s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
             "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key_arn},
             "BucketKeyEnabled": True}]})
@@ -172,8 +178,12 @@ def reg(reg_store: RegStore, tmp_path: Path) -> RegEnv:
     group = f"reg-{uuid.uuid4().hex[:10]}"
     use_case = yaml.safe_load((REPO_ROOT / "config" / "use_cases" / "credit-risk.yaml").read_text())
     use_case["model_package_group"]["name"] = group
+    # the baseline must be in this prefix's artifact store (mlgov_config.loader)
+    use_case["deployments"]["prod"]["monitoring"]["baseline_s3_uri"] = f"s3://{reg_store.bucket}/baselines/{group}/v1/"
     (config_dir / "use_cases" / "credit-risk.yaml").write_text(yaml.safe_dump(use_case))
-    reg_store.gov("sagemaker").create_model_package_group(ModelPackageGroupName=group)
+    sagemaker = reg_store.gov("sagemaker")
+    arn = sagemaker.create_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
+    share_group(sagemaker, arn, {DEV: REGISTER})  # dev registers across accounts: the stack's group policy
     return RegEnv(reg_store, config_dir, use_case["name"], group)
 
 

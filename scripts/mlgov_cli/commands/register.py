@@ -4,15 +4,22 @@
 register, step by step (seed step 3; each step as the dev account's data-scientist role):
 1. find the run (by id, or the best finished run of an experiment by a metric) in MLflow;
 2. refuse if a version of the group already carries this run id (unless --force);
-3. upload the run's ``model`` artifacts as model.tar.gz, and metrics.json next to it, to the
-   governance artifact store, with no encryption headers: the bucket's default encryption applies the
-   artifact key (SSE-KMS) and its policy refuses any other key;
-4. CreateModelPackage into the shared group by its ARN, PendingManualApproval, lifecycle Dev/Pending.
-If step 3 or 4 fails, the objects uploaded so far are deleted: nothing half-registered remains.
+3. upload the run's ``model`` artifacts as model.tar.gz, and metrics.json, to the governance
+   artifact store, content-addressed (``models/<group>/<sha256>/<file>``) and write-once: a
+   conditional create (``If-None-Match: *``, the only PUT the bucket policy admits under models/)
+   with an S3-verified SHA-256 checksum. If the key exists (412), it holds the same bytes only if
+   S3's stored checksum matches: then it is reused, otherwise refused. No encryption headers: the
+   bucket's default encryption applies the artifact key (SSE-KMS) and its policy refuses any other;
+4. CreateModelPackage into the shared group by its ARN, PendingManualApproval, lifecycle Dev/Pending,
+   with the artifact's sha256 and S3 version id in the metadata (information: the bucket enforces).
+If step 3 or 4 fails nothing is registered. Uploaded objects stay (nobody may delete under models/);
+being content-addressed, a retry reuses them instead of adding copies.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import tempfile
@@ -36,6 +43,10 @@ RUN_ID_KEY = "mlflow_run_id"
 EXPERIMENT_KEY = "mlflow_experiment"
 CODE_VERSION_KEY = "code_version"
 DEFAULT_IMAGE_TAG = "sklearn-serving"
+ARTIFACT_SHA256_KEY = "artifact:sha256"
+ARTIFACT_VERSION_KEY = "artifact:version_id"
+# A serving image by digest: a tag can be moved to other bytes, a digest cannot.
+IMAGE_BY_DIGEST = re.compile(r"^(?P<repository>[a-z0-9][a-z0-9.-]*(:[0-9]+)?/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
 MODEL_ARCHIVE = "model.tar.gz"
 METRICS_FILE = "metrics.json"
 # CustomerMetadataProperties: at most 50 entries, keys <= 128 and values <= 256 characters, and keys
@@ -94,28 +105,67 @@ def train_command(ctx: Context, experiment: str, tracking_uri: str, sample_path:
 # --- register --------------------------------------------------------------------------------------
 
 
-@dataclass
-class Upload:
-    """Objects written so far, so a failure can take them back."""
+@dataclass(frozen=True)
+class StoredArtifact:
+    key: str
+    sha256: str  # hex
+    version_id: str
+    reused: bool
 
-    s3: Any
-    bucket: str
-    keys: list[str]
 
-    def put(self, key: str, body: bytes, content_type: str) -> None:
+class ArtifactConflict(Exception):
+    """The content-addressed key exists with other bytes (S3's checksum differs or is missing)."""
+
+
+def content_key(group: str, body: bytes, file_name: str) -> tuple[str, str]:
+    """(key, sha256 hex): models/<group>/<sha256>/<file>, so the key names its bytes."""
+    digest = hashlib.sha256(body).hexdigest()
+    return f"models/{group}/{digest}/{file_name}", digest
+
+
+def put_once(s3: Any, bucket: str, group: str, file_name: str, body: bytes, content_type: str) -> StoredArtifact:
+    """Write-once upload; an existing key is reused only when S3's own SHA-256 checksum matches."""
+    key, digest = content_key(group, body, file_name)
+    checksum = base64.b64encode(bytes.fromhex(digest)).decode()
+    try:
         # No ServerSideEncryption / SSEKMSKeyId: the default (artifact key) applies; any other key is denied.
-        self.s3.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
-        self.keys.append(key)
+        # ChecksumAlgorithm: S3 verifies the bytes and keeps the checksum (Object Lock also needs one).
+        written = s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type, IfNoneMatch="*",
+                                ChecksumAlgorithm="SHA256")
+        return StoredArtifact(key, digest, written.get("VersionId", ""), reused=False)
+    except ClientError as err:
+        if err.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 412 and \
+                err.response.get("Error", {}).get("Code") != "PreconditionFailed":
+            raise
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    if head.get("ChecksumSHA256") != checksum:
+        raise ArtifactConflict(f"s3://{bucket}/{key} exists but S3's SHA-256 checksum is {head.get('ChecksumSHA256')!r}, "
+                               f"not {checksum!r} of these bytes; it is not this artifact")
+    return StoredArtifact(key, digest, head.get("VersionId", ""), reused=True)
 
-    def roll_back(self) -> list[str]:
-        """Delete what was uploaded; returns the keys that could not be deleted."""
-        left = []
-        for key in reversed(self.keys):
-            try:
-                self.s3.delete_object(Bucket=self.bucket, Key=key)
-            except (ClientError, BotoCoreError):
-                left.append(key)
-        return left
+
+def _image(ctx: Context, image: str | None, image_tag: str, ecr: Any) -> tuple[str, str | None]:
+    """(image reference, note): --image must be by digest; else the tag, resolved to its digest if it exists."""
+    names = ctx.names
+    repository = f"{names.governance_account}.dkr.ecr.{names.region}.amazonaws.com/{names.model_repository}"
+    if image is not None:
+        match = IMAGE_BY_DIGEST.fullmatch(image)
+        if not match:
+            raise CliError(f"--image {image!r}: give the serving image by digest (<repository>@sha256:<64 hex digits>); "
+                           "a tag can later point at other bytes")
+        if match["repository"] != repository:
+            raise CliError(f"--image {image!r}: the image must be in the governance model repository {repository}")
+        return image, None
+    try:
+        found = ecr.batch_get_image(registryId=names.governance_account, repositoryName=names.model_repository,
+                                    imageIds=[{"imageTag": image_tag}]).get("images", [])
+    except (ClientError, BotoCoreError):
+        found = []
+    digest = (found[0].get("imageId", {}).get("imageDigest") if found else None) or ""
+    if re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+        return f"{repository}@{digest}", None
+    return f"{repository}:{image_tag}", (f"image tag {image_tag!r} not found in {repository}: the version references the tag, "
+                                          "not a digest; give --image <repository>@sha256:<digest> to pin it")
 
 
 def _pages(call: Any, result_key: str, **kw: Any) -> Iterator[dict[str, Any]]:
@@ -143,10 +193,14 @@ def _metric_value(value: float) -> str:
     return repr(float(value))
 
 
-def build_metadata(run: RunInfo, registered_by: str) -> tuple[dict[str, str], list[str]]:
+def build_metadata(run: RunInfo, registered_by: str, artifact: StoredArtifact | None = None) -> tuple[dict[str, str], list[str]]:
     """CustomerMetadataProperties for a run, and the metrics left out (name not allowed, or over the limit)."""
     metadata = {RUN_ID_KEY: run.run_id, EXPERIMENT_KEY: run.experiment_name[:256], CODE_VERSION_KEY: run.code_version[:256],
                 records.REGISTERED_BY_KEY: registered_by[:256]}
+    if artifact is not None:  # before the metrics: these entries never fall off the 50-entry limit
+        metadata[ARTIFACT_SHA256_KEY] = artifact.sha256
+        if artifact.version_id:
+            metadata[ARTIFACT_VERSION_KEY] = artifact.version_id[:256]
     skipped = []
     for name in sorted(run.metrics):
         key = f"{records.METRIC_PREFIX}{name}"
@@ -189,12 +243,13 @@ def _pick_run(source: MlflowSource, run_id: str | None, experiment: str | None, 
               help="MLflow tracking URI: file://<dir>/mlruns in the sandbox, the tracking server ARN on AWS ($MLFLOW_TRACKING_URI).")
 @click.option("--as-role", "role_name", help="IAM role assumed in the dev account (default <prefix>-data-scientist).")
 @click.option("--registered-by", help="Registrant recorded in the metadata (an email); default the caller's IAM ARN.")
-@click.option("--image-tag", default=DEFAULT_IMAGE_TAG, show_default=True, help="Serving image tag in the governance model repository.")
+@click.option("--image", help="Serving image by digest, <governance model repository>@sha256:<digest> (default: --image-tag resolved to its digest).")
+@click.option("--image-tag", default=DEFAULT_IMAGE_TAG, show_default=True, help="Serving image tag in the governance model repository, used without --image.")
 @click.option("--force", is_flag=True, help="Register even if a version of this run exists already.")
 @click.pass_obj
 def register_command(ctx: Context, use_case: str, run_id: str | None, experiment: str | None, best_by: str | None,
                      lower_is_better: bool, required: tuple[str, ...], tracking_uri: str, role_name: str | None,
-                     registered_by: str | None, image_tag: str, force: bool) -> None:
+                     registered_by: str | None, image: str | None, image_tag: str, force: bool) -> None:
     """Register an MLflow run as a new version of the use case's shared model package group (Dev, pending approval)."""
     uc = _use_case(ctx, use_case)
     if AccountRole.DEV not in uc.shared_with:
@@ -204,6 +259,8 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
     group = uc.model_package_group.name
     group_arn = names.group_arn(group)
     role_name = role_name or f"{platform.name_prefix}-data-scientist"
+    if image is not None:
+        _image(ctx, image, image_tag, None)  # refuse a tag reference before any work is done
 
     source = MlflowSource(tracking_uri)
     with progress(ctx, "reading the run from MLflow ..."):
@@ -213,6 +270,7 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
         session_name = _session_name(registered_by, "mlgov-register")
         sagemaker = ctx.client(AccountRole.DEV, role_name, "sagemaker", session_name)
         s3 = ctx.client(AccountRole.DEV, role_name, "s3", session_name)
+        ecr = ctx.client(AccountRole.DEV, role_name, "ecr", session_name)
         registrant = registered_by or ctx.client(AccountRole.DEV, role_name, "sts", session_name).get_caller_identity()["Arn"]
     except (ClientError, BotoCoreError) as err:
         raise aws_failure(f"assuming {role_name} in the dev account", err) from None
@@ -226,10 +284,6 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
         versions = ", ".join(f"{d['ModelPackageArn']}" for d in existing)
         raise RuleViolation(f"run {run.run_id} is already registered as {versions}; use --force to register it again")
 
-    metadata, skipped = build_metadata(run, registrant)
-    # A forced re-registration gets its own folder: the existing version keeps pointing at its artifact.
-    prefix = f"models/{group}/{run.run_id}/" + (f"r{len(existing) + 1}/" if existing else "")
-    model_key, metrics_key = prefix + MODEL_ARCHIVE, prefix + METRICS_FILE
     bucket = names.artifact_bucket
     metrics_doc = {"mlflow_run_id": run.run_id, "mlflow_experiment": run.experiment_name, "code_version": run.code_version,
                    "metrics": dict(sorted(run.metrics.items()))}
@@ -244,11 +298,15 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
                 raise AwsFailure(str(err)) from None
             archive = package_model(model_dir)
 
-        upload, step = Upload(s3, bucket, []), "uploading the artifacts"
+        step = "uploading the artifacts"
+        image_ref, image_note = _image(ctx, image, image_tag, ecr)
         try:
-            with progress(ctx, f"uploading to s3://{bucket}/{prefix} ..."):
-                upload.put(model_key, archive, "application/gzip")
-                upload.put(metrics_key, json.dumps(metrics_doc, indent=2, sort_keys=True).encode(), "application/json")
+            with progress(ctx, f"uploading to s3://{bucket}/models/{group}/ ..."):
+                model = put_once(s3, bucket, group, MODEL_ARCHIVE, archive, "application/gzip")
+                metrics = put_once(s3, bucket, group, METRICS_FILE,
+                                   json.dumps(metrics_doc, indent=2, sort_keys=True).encode(), "application/json")
+            model_key, metrics_key = model.key, metrics.key
+            metadata, skipped = build_metadata(run, registrant, model)
             step = "registering the version"
             with progress(ctx, f"registering into {group_arn} ..."):
                 response = sagemaker.create_model_package(
@@ -259,7 +317,7 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
                                     "StageDescription": f"Registered from MLflow run {run.run_id} by {registrant}"[:1024]},
                     InferenceSpecification={
                         "Containers": [{
-                            "Image": f"{names.governance_account}.dkr.ecr.{names.region}.amazonaws.com/{names.model_repository}:{image_tag}",
+                            "Image": image_ref,
                             "ModelDataUrl": f"s3://{bucket}/{model_key}",
                         }],
                         "SupportedContentTypes": ["application/json"],
@@ -269,19 +327,19 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
                                                                   "S3Uri": f"s3://{bucket}/{metrics_key}"}}},
                     CustomerMetadataProperties=metadata,
                 )
+        except ArtifactConflict as err:
+            raise RuleViolation(f"{step} failed, nothing was registered: {err}") from None
         except (ClientError, BotoCoreError) as err:
-            left = upload.roll_back()
-            message = f"{step} failed, nothing was registered"
-            if left:
-                message += f"; could not delete {', '.join(f's3://{bucket}/{k}' for k in left)} (delete by hand)"
-            raise aws_failure(message, err) from None
+            # Uploaded objects stay: models/ is write-once and undeletable; a retry reuses them (same keys).
+            raise aws_failure(f"{step} failed, nothing was registered", err) from None
 
     arn = response["ModelPackageArn"]
     result = {"model_package_arn": arn, "version": int(arn.rsplit("/", 1)[1]), "model_package_group": group,
               "group_arn": group_arn, "run_id": run.run_id, "experiment": run.experiment_name,
               "registered_by": registrant, "model_data_url": f"s3://{bucket}/{model_key}",
               "metrics_uri": f"s3://{bucket}/{metrics_key}", "metrics": run.metrics, "skipped_metrics": skipped,
-              "forced": bool(existing)}
+              "forced": bool(existing), "artifact_sha256": model.sha256, "artifact_version_id": model.version_id,
+              "artifact_reused": model.reused, "image": image_ref, **({"image_note": image_note} if image_note else {})}
     if ctx.json_output:
         emit_object(ctx, result, "")
         return
@@ -290,8 +348,11 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
                f"  model package  {arn}\n"
                f"  mlflow run     {run.run_id} (experiment {run.experiment_name}, code {run.code_version})\n"
                f"  registered by  {registrant}\n"
-               f"  model data     {result['model_data_url']}\n"
+               f"  model data     {result['model_data_url']} (sha256 {model.sha256})\n"
+               f"  image          {image_ref}\n"
                f"  metrics        {', '.join(f'{k}={v:g}' for k, v in sorted(run.metrics.items()))} ({result['metrics_uri']})")
+    if image_note:
+        click.echo(f"note: {image_note}", err=True)
     if skipped:
         click.echo(f"note: metrics not written to the metadata (name not allowed or over {MAX_METADATA_ENTRIES} entries): "
                    f"{', '.join(skipped)}; they are in {result['metrics_uri']}", err=True)

@@ -25,6 +25,8 @@ PATCHES = (
     "s3_logging_policy",
     "sagemaker_runtime_endpoints",
     "s3_bucket_policy",
+    "s3_object_lock_retention",
+    "ecr_cross_account",
     "sagemaker_readback",
     "sagemaker_update_endpoint",
     "sagemaker_monitoring",

@@ -139,6 +139,9 @@ def request_context(request: Any, access_key: str, account: str) -> tuple[dict[s
     for name, value in headers.items():
         if name.startswith("x-amz-") and not name.startswith(("x-amz-date", "x-amz-security-token")):
             context[f"s3:{name}"] = [value]
+    # Conditional writes (S3 user guide, "Enforce conditional writes"): the If-None-Match header is s3:if-none-match.
+    if "if-none-match" in headers:
+        context["s3:if-none-match"] = [headers["if-none-match"]]
     for name in ("prefix", "delimiter", "max-keys"):
         if name in request.args:
             context[f"s3:{name}"] = [request.args[name]]
