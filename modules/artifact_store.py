@@ -115,6 +115,10 @@ class ArtifactStoreProps:
     artifact_retention_days: int = 365
 
     def __post_init__(self) -> None:
+        try:
+            ObjectLockRetention(days=self.artifact_retention_days)
+        except ValueError as err:
+            raise ValueError(f"ArtifactStoreProps.artifact_retention_days: {err}") from None
         overlap = set(self.reader_accounts) & set(self.writer_accounts)
         if overlap:
             raise ValueError(f"ArtifactStoreProps: accounts {sorted(overlap)} are both readers and writers; writers already read")

@@ -10,6 +10,7 @@ from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
+from modules.history_archive import HistoryArchive, HistoryArchiveProps
 from modules.policy import Statement
 from modules.iam_role import AccountRoleProps, AssumableRole
 from modules.metrics_bus import MetricsBus, MetricsBusProps, publisher_role_arn
@@ -92,6 +93,7 @@ class GovernanceStack(AccountStack):
         self._metrics_path(table, alarms)
         decisions = self._decision_path(table, alarms)
         self._governance_roles(table, decisions)
+        self._audit_archive(table, alarms)
 
     def _decision_path(self, table: GovernanceTable, alarms: AlarmTopic) -> InferenceApi:
         """The decision function behind an IAM-authorised API, and the registration guard on registry events."""
@@ -200,6 +202,21 @@ class GovernanceStack(AccountStack):
             event_pattern=bus.event_pattern(), event_bus_name=bus.bus.name,
         ), function=ingest, dead_letters=dead_letters)
         dead_letters.finalize()
+
+    # ---------------------------------------------------------------- audit archive (history-archive)
+
+    def _audit_archive(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
+        """Every history item, from the table's stream into an S3 Object Lock (COMPLIANCE) archive."""
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        # The artifact store's access-log bucket takes this bucket's server access logs too.
+        access_logs = self.node.find_child("artifacts").access_logs
+        HistoryArchive(self, "history-archive", HistoryArchiveProps(
+            bucket_name=names.audit_archive_bucket, function_name=names.function("history-archive"),
+            account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
+            access_log_target=access_logs, dead_letter_queue_name=f"{platform.name_prefix}-history-archive-dlq",
+            powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
+            alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
+        ), table=table)
 
 
 def _describe_packages(account_id: str, region: str) -> Statement:
