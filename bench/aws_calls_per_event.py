@@ -2,8 +2,8 @@
 
 Scenarios: a fresh change, the same change delivered again (new event id), and an older change
 arriving after a newer one. Calls are counted per API request (botocore ``before-call``) and per
-HTTP attempt (``before-send``, which includes retries). Goal: 1 SageMaker read + 1 DynamoDB write
-for a new event.
+HTTP attempt (``before-send``, which includes retries). Goal: 1 SageMaker read, 1 DynamoDB read (the
+hash chain's head: the new item's hash needs the previous one's) and 1 DynamoDB write for a new event.
 
     python bench/aws_calls_per_event.py
 """
@@ -35,6 +35,7 @@ from mlgov_core.settings import SyncSettings  # noqa: E402
 from mlgov_core.sync import record_registry_change  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "lambda" / "fixtures"
+DYNAMODB_WRITES = {f"dynamodb.{op}" for op in ("TransactWriteItems", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem")}
 
 
 class Calls:
@@ -89,13 +90,14 @@ def main() -> None:
             rows.append((label, result, dict(calls.requests), sum(calls.attempts.values())))
         aws.reset_clients()
 
-    header = ("scenario", "result", "SageMaker reads", "DynamoDB writes", "HTTP attempts", "calls")
+    header = ("scenario", "result", "SageMaker reads", "DynamoDB reads", "DynamoDB writes", "HTTP attempts", "calls")
     lines = [header]
     for label, result, requests, attempts in rows:
         reads = sum(n for op, n in requests.items() if op.startswith("sagemaker."))
-        writes = sum(n for op, n in requests.items() if op.startswith("dynamodb."))
+        writes = sum(n for op, n in requests.items() if op in DYNAMODB_WRITES)
+        table_reads = sum(n for op, n in requests.items() if op.startswith("dynamodb.") and op not in DYNAMODB_WRITES)
         detail = ", ".join(f"{op} x{n}" for op, n in sorted(requests.items()))
-        lines.append((label, result, str(reads), str(writes), str(attempts), detail))
+        lines.append((label, result, str(reads), str(table_reads), str(writes), str(attempts), detail))
     widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
     for i, row in enumerate(lines):
         print(" | ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())

@@ -49,6 +49,9 @@ class GovernanceSettings(Strict):
     # nobody, not even the governance account's root user, can delete a version or shorten the lock.
     # COMPLIANCE retention cannot be undone: a too-long value costs storage that cannot be freed.
     artifact_retention_days: int = Field(default=365, ge=1, le=36500)
+    # S3 Object Lock (COMPLIANCE) retention of every history item archived by history-archive: the
+    # audit trail's copy nobody can remove. Like artifact_retention_days, it cannot be undone.
+    audit_retention_days: int = Field(default=365, ge=1, le=36500)
     powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
     alarm_email: str = ""
 

@@ -16,7 +16,9 @@ from constructs import Construct
 from mlgov_core import keys
 from modules.policy import Statement
 
-WRITE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+# GetItem: writers read the hash chain's head (TransactGetItems needs GetItem on each item) before linking.
+WRITE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
 READ_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
 
 
@@ -59,6 +61,14 @@ class GovernanceTable(Construct):
     @property
     def arn(self) -> str:
         return self.table.arn
+
+    @property
+    def stream_arn(self) -> str:
+        return self.table.stream_arn
+
+    def grant_stream_read(self, sid: str) -> Statement:
+        """What a Lambda event source mapping on the table's stream needs of the function's role."""
+        return Statement(sid=sid, actions=STREAM_READ_ACTIONS, resources=(f"{self.table.arn}/stream/*",))
 
     def grant_write(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=WRITE_ACTIONS, resources=(self.table.arn,))

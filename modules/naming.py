@@ -29,6 +29,11 @@ class Names:
         return artifact_bucket_name(self.prefix, self.governance_account, self.region)
 
     @property
+    def audit_archive_bucket(self) -> str:
+        """The history archive (Object Lock): every governance table history item, once."""
+        return f"{self.prefix}-audit-archive-{self.governance_account}-{self.region}"
+
+    @property
     def access_log_bucket(self) -> str:
         return self.access_log_bucket_for(self.governance_account)
 

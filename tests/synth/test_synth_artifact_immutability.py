@@ -70,10 +70,13 @@ def test_object_lock_enabled_at_creation_with_compliance_retention_from_config(g
 
 
 def test_only_the_artifact_bucket_is_locked(synth):
-    """The access-log targets must not be locked (log delivery refuses default retention)."""
+    """The access-log targets must not be locked (log delivery refuses default retention).
+
+    The audit archive (tests/synth/test_synth_history_archive.py) is the one other locked bucket."""
+    locked = (NAMES.artifact_bucket, NAMES.audit_archive_bucket)
     for stack_name, stack in synth.stacks.items():
         for body in resources(stack, "aws_s3_bucket").values():
-            assert bool(body.get("object_lock_enabled")) == (body["bucket"] == NAMES.artifact_bucket), (stack_name, body["bucket"])
+            assert bool(body.get("object_lock_enabled")) == (body["bucket"] in locked), (stack_name, body["bucket"])
 
 
 @pytest.mark.parametrize("role", list(AccountRole))
