@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from registry_sharing import REGISTER, share_group
 from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -175,6 +176,7 @@ def apv(tmp_path: Path) -> ApvEnv:
     config = copy_config(tmp_path, group)
     env = ApvEnv(url=url, config_dir=config, group=group, group_arn="")
     env.group_arn = env.gov().create_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
+    share_group(env.gov(), env.group_arn, {DEV: REGISTER})  # dev registers across accounts: the stack's group policy
     return env
 
 

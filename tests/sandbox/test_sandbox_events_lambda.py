@@ -10,6 +10,7 @@ import pytest
 import requests
 from sandbox_accounts import DEV, GOV, REGION
 from sandbox_functions import create_python_function
+from sandbox_registry import REGISTER, shared_group
 
 POWERTOOLS_LAYER = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
 PATTERN = {"source": ["aws.sagemaker"], "detail-type": ["SageMaker Model Package State Change"]}
@@ -76,9 +77,7 @@ def test_registry_write_emits_event_to_owner_bus_and_runs_lambda(aws, sandbox_ur
     events.put_rule(Name=rule, EventPattern=json.dumps(PATTERN))
     events.put_targets(Rule=rule, Targets=[{"Id": "q", "Arn": queue_arn}, {"Id": "fn", "Arn": fn_arn}])
     try:
-        group_arn = aws("sagemaker", GOV).create_model_package_group(ModelPackageGroupName=f"g-{uuid.uuid4().hex[:6]}")[
-            "ModelPackageGroupArn"
-        ]
+        _, group_arn = shared_group(aws, {DEV: REGISTER})
         lifecycle = {"Stage": "Development", "StageStatus": "InProgress"}
         pkg = aws("sagemaker", DEV).create_model_package(
             ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE, ModelApprovalStatus="PendingManualApproval",

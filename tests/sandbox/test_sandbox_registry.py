@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 import time
-import uuid
 
 import pytest
 from botocore.exceptions import ClientError
 
 from sandbox_accounts import DEV, GOV, REGION
+from sandbox_registry import INFERENCE, REGISTER, shared_group
 
-INFERENCE = {
-    "Containers": [{"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/model:1", "ModelDataUrl": "s3://b/model.tar.gz"}],
-    "SupportedContentTypes": ["text/csv"],
-    "SupportedResponseMIMETypes": ["text/csv"],
-}
+# The governance account's decisions (UpdateModelPackage) need no grant: its sandbox-test role
+# is not in IAM, so it acts as the account's administrator. Dev's updates below are granted here
+# only to show the routing; the stacks never grant dev UpdateModelPackage.
+DEV_UPDATE = {"Sid": "DevUpdates", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{DEV}:root"},
+              "Action": "sagemaker:UpdateModelPackage", "Resource": "*"}  # fmt: skip
 
 
 @pytest.fixture
 def group(aws):
-    name = f"grp-{uuid.uuid4().hex[:8]}"
-    arn = aws("sagemaker", GOV).create_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
-    return name, arn
+    return shared_group(aws, {DEV: REGISTER}, extra=(DEV_UPDATE,))
 
 
 def test_group_arn_resolves_to_owner_account(aws, group):

@@ -12,6 +12,7 @@ from collections import Counter
 import pytest
 from botocore.exceptions import ClientError
 from sandbox_accounts import DEV, GOV
+from sandbox_registry import DEPLOY, shared_group
 
 from sandbox.patches.sagemaker_runtime_endpoints import pick_variant, score
 
@@ -69,9 +70,8 @@ def test_endpoint_runs_the_registered_linear_model(aws):
     bucket = f"artifacts-{suffix}"
     aws("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
     aws("s3").put_object(Bucket=bucket, Key="models/m.tar.gz", Body=archive.getvalue())
-    sm_gov = aws("sagemaker")
-    sm_gov.create_model_package_group(ModelPackageGroupName=f"group-{suffix}")
-    package = sm_gov.create_model_package(ModelPackageGroupName=f"group-{suffix}", InferenceSpecification={
+    group, _ = shared_group(aws, {DEV: DEPLOY})
+    package = aws("sagemaker").create_model_package(ModelPackageGroupName=group, InferenceSpecification={
         "Containers": [{"Image": "img:1", "ModelDataUrl": f"s3://{bucket}/models/m.tar.gz"}],
         "SupportedContentTypes": ["application/json"], "SupportedResponseMIMETypes": ["application/json"]})["ModelPackageArn"]
     sm = aws("sagemaker", DEV)

@@ -9,7 +9,7 @@ import pytest
 from botocore.exceptions import ClientError
 from sandbox_accounts import DEV, GOV, REGION
 
-from sandbox.patches.s3_bucket_policy import condition_holds, evaluate
+from sandbox.patches._policy import condition_holds, evaluate
 
 KEY_ARN = f"arn:aws:kms:{REGION}:{GOV}:key/11111111-2222-3333-4444-555555555555"
 BUCKET_ARN = "arn:aws:s3:::b"

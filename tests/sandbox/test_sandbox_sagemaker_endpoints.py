@@ -7,8 +7,8 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 from sandbox_accounts import DEV, GOV, REGION
+from sandbox_registry import DEPLOY, INFERENCE, shared_group
 
-PACKAGE = f"arn:aws:sagemaker:{REGION}:{GOV}:model-package/credit-risk/1"
 ROLE = f"arn:aws:iam::{DEV}:role/sagemaker-exec"
 
 
@@ -16,7 +16,15 @@ def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def _model(sm, package: str = PACKAGE) -> str:
+@pytest.fixture(scope="module")
+def packages(aws) -> list[str]:
+    """Two versions in a governance group whose policy lets dev deploy them (CreateModel)."""
+    group, _ = shared_group(aws, {DEV: DEPLOY})
+    sm = aws("sagemaker", GOV)
+    return [sm.create_model_package(ModelPackageGroupName=group, InferenceSpecification=INFERENCE)["ModelPackageArn"] for _ in range(2)]
+
+
+def _model(sm, package: str) -> str:
     name = _name("model")
     sm.create_model(ModelName=name, ExecutionRoleArn=ROLE, EnableNetworkIsolation=True,
                     PrimaryContainer={"ModelPackageName": package})  # fmt: skip
@@ -31,11 +39,11 @@ def _config(sm, variants: dict[str, tuple[str, float]]) -> str:
     return name
 
 
-def test_cross_account_package_model_read_back(aws):
+def test_cross_account_package_model_read_back(aws, packages):
     sm = aws("sagemaker", DEV)
-    name = _model(sm)
+    name = _model(sm, packages[0])
     model = sm.describe_model(ModelName=name)
-    assert model["PrimaryContainer"] == {"ModelPackageName": PACKAGE}
+    assert model["PrimaryContainer"] == {"ModelPackageName": packages[0]}
     assert model["EnableNetworkIsolation"] is True and model["ExecutionRoleArn"] == ROLE
     assert "VpcConfig" not in model and "Containers" not in model  # moto: VpcConfig {} -> the provider re-plans
     assert model["ModelArn"] == f"arn:aws:sagemaker:{REGION}:{DEV}:model/{name}"
@@ -44,18 +52,18 @@ def test_cross_account_package_model_read_back(aws):
     assert sm.describe_model(ModelName=plain)["EnableNetworkIsolation"] is False
 
 
-def test_endpoint_config_without_data_capture_reads_back_without_it(aws):
+def test_endpoint_config_without_data_capture_reads_back_without_it(aws, packages):
     sm = aws("sagemaker", DEV)
-    config = sm.describe_endpoint_config(EndpointConfigName=_config(sm, {"blue": (_model(sm), 1.0)}))
+    config = sm.describe_endpoint_config(EndpointConfigName=_config(sm, {"blue": (_model(sm, packages[0]), 1.0)}))
     assert "DataCaptureConfig" not in config and "KmsKeyId" not in config
     endpoint = _name("endpoint")  # moto's CreateEndpoint still finds its empty DataCaptureConfig
     sm.create_endpoint(EndpointName=endpoint, EndpointConfigName=config["EndpointConfigName"])
     assert sm.describe_endpoint(EndpointName=endpoint)["EndpointStatus"] == "InService"
 
 
-def test_update_endpoint_switches_config_in_place(aws):
+def test_update_endpoint_switches_config_in_place(aws, packages):
     sm = aws("sagemaker", DEV)
-    first, second = _model(sm), _model(sm, PACKAGE.replace("/1", "/2"))
+    first, second = _model(sm, packages[0]), _model(sm, packages[1])
     old = _config(sm, {"blue": (first, 1.0)})
     new = _config(sm, {"blue": (first, 3.0), "green": (second, 1.0)})
     endpoint = _name("endpoint")

@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 from ._common import caller_identity, parse_arn, wrap
-from .s3_bucket_policy import statement_applies
+from ._policy import statement_applies
 
 log = logging.getLogger(__name__)
 _sender = threading.local()  # account of a cross-account PutEvents while the owner's rules deliver
