@@ -9,7 +9,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from register_testkit import RegEnv, reg, reg_store  # noqa: F401 (fixtures)
 
 from mlgov_cli.errors import EXIT_INPUT, EXIT_RULE
-from mlgov_core import keys, rules
+from mlgov_core import chain, keys, rules
 
 
 def _external(reg: RegEnv, label: str, *extra: str, artifact: str = "s3://vendor-bucket/models/v1.tar.gz") -> object:
@@ -32,7 +32,8 @@ def test_records_state_and_history_like_registry_versions(reg: RegEnv):
     out = json.loads(result.output)
     assert out["model_group"] == f"{reg.group}-external" and out["version"] == 1 and out["result"] == "recorded"
     items = {item["item_type"]: item for item in _items(reg, 1)}
-    assert set(items) == {"state", "history"}
+    assert set(items) == {"state", "history", "chain_head"}
+    assert chain.verify_chain([items["history"]], items["chain_head"]) == []  # linked like every other writer
     state, history = items["state"], items["history"]
     assert state["sk"] == keys.STATE_SORT_KEY and history["sk"].startswith(keys.HISTORY_PREFIX)
     for item in (state, history):
@@ -55,7 +56,7 @@ def test_idempotent_on_the_same_label(reg: RegEnv):
     assert again.exit_code == 0, again.output
     assert json.loads(again.output)["version"] == first["version"] == 1
     assert json.loads(again.output)["result"] == "already recorded"
-    assert len(_items(reg, 1)) == 2  # still one state and one history item
+    assert len(_items(reg, 1)) == 3  # still one state, one history item and the chain head
     # another label is another version
     assert json.loads(_external(reg, "v8").output)["version"] == 2
 

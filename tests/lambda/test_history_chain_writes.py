@@ -99,3 +99,13 @@ def test_throttling_inside_the_transaction_is_not_taken_for_contention(settings,
     with pytest.raises(ClientError, match="TransactionCanceled"):
         record_registry_change(load_event("registered"), settings)
     assert version_items() == []
+
+
+def test_reconcile_repairs_into_the_same_chain(settings, package_arn):
+    from mlgov_core import reconcile
+
+    record_registry_change(load_event("registered"), settings)  # the Lambda saw registration only
+    boto3.client("sagemaker").update_model_package(ModelPackageArn=package_arn, ModelApprovalStatus="Approved")
+    report = reconcile.reconcile(TABLE, {"fraud-detection": "fraud"})
+    assert report.fixed == 1
+    assert len(history_of()) == 2 and _verify() == []
