@@ -250,7 +250,7 @@ def history(ctx: Context, group: str, version: int, verify: bool) -> None:
         else:
             for found_break in checked["breaks"]:
                 console.print(f"hash chain BREAK at {found_break['sk'] or 'head'}: {found_break['kind']}: "
-                              f"{found_break['reason']}", markup=False)
+                              f"{found_break['reason']}", markup=False, soft_wrap=True)  # a sort key stays whole
         _fail_on_break(group, version, checked)
 
 
