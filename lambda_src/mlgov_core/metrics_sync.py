@@ -1,7 +1,7 @@
 """Steps 7 and 9 of the seed: record one metrics report in the governance table (and QA in the registry).
 
 Per report: parse and check the sender; for QA one DescribeModelPackage (the version must exist);
-one TransactWriteItems through store.write_change (latest-metrics item if newer, history item if
+store.write_change (one read of the chain head, one TransactWriteItems: latest-metrics item if newer, history item if
 new); for QA, if this report is the latest one the table holds and the registry does not show it
 yet, one UpdateModelPackage with the ``qa:*`` keys.
 

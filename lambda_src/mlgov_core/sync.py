@@ -18,7 +18,7 @@ def record_registry_change(
     dynamodb: Any = None,
     now: Callable[[], str] = timeparse.now_iso,
 ) -> dict[str, Any]:
-    """Parse, read identities (one DescribeModelPackage), write (one transaction).
+    """Parse, read identities (one DescribeModelPackage), write (store.write_change: the chain head, one transaction).
 
     Returns {"result": "recorded" | "duplicate" | "stale", ...}. Raises MalformedEventError for an
     event that cannot be recorded. A version deleted before we could describe it is still recorded,
