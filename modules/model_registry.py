@@ -74,20 +74,9 @@ class ModelRegistry(Construct):
         self.groups[group.name] = resource
         if not group.consumers:
             return
-        resources = (names.group_arn(group.name), names.group_packages_arn(group.name))
-        consumers = sorted(group.consumers.items(), key=lambda kv: kv[0].value)
-        every_account = {"AWS": tuple(sorted({account_root(names.governance_account)}
-                                             | {account_root(a) for _, a in consumers}))}
-        dev = group.consumers.get(AccountRole.DEV)
         SagemakerModelPackageGroupPolicy(
             self, f"{group.name}-policy", model_package_group_name=resource.model_package_group_name,
-            resource_policy=document([
-                *(Statement(sid=f"{role.value.capitalize()}Account", actions=CONSUMER_ACTIONS[role],
-                            principals={"AWS": (account_root(account),)}, resources=resources)
-                  for role, account in consumers),
-                *(registration_guard(resources, {"AWS": (account_root(dev),)}, sid_prefix="DevRegisters") if dev else []),
-                *decisions_only_by(props.decider_role_arn, resources, every_account),
-            ]),
+            resource_policy=group_policy(names, group, props.decider_role_arn),
         )
         for role, account in sorted(group.consumers.items(), key=lambda kv: kv[0].value):
             share = RamResourceShare(
@@ -97,3 +86,18 @@ class ModelRegistry(Construct):
             )
             RamResourceAssociation(self, f"{group.name}-{role.value}-resource", resource_share_arn=share.arn, resource_arn=resource.arn)
             RamPrincipalAssociation(self, f"{group.name}-{role.value}-principal", resource_share_arn=share.arn, principal=account)
+
+
+def group_policy(names: Names, group: SharedGroup, decider_role_arn: str) -> str:
+    """The group resource policy: what each consumer account may do, and the Denies that hold for all."""
+    resources = (names.group_arn(group.name), names.group_packages_arn(group.name))
+    consumers = sorted(group.consumers.items(), key=lambda kv: kv[0].value)
+    every_account = {"AWS": tuple(sorted({account_root(names.governance_account)} | {account_root(a) for _, a in consumers}))}
+    dev = group.consumers.get(AccountRole.DEV)
+    return document([
+        *(Statement(sid=f"{role.value.capitalize()}Account", actions=CONSUMER_ACTIONS[role],
+                    principals={"AWS": (account_root(account),)}, resources=resources)
+          for role, account in consumers),
+        *(registration_guard(resources, {"AWS": (account_root(dev),)}, sid_prefix="DevRegisters") if dev else []),
+        *decisions_only_by(decider_role_arn, resources, every_account),
+    ])

@@ -153,14 +153,16 @@ def version_state(response: Mapping[str, Any]) -> VersionState:
     """Stage and status from ModelLifeCycle; without one the version is in Dev and its approval is the status."""
     try:
         approval = ApprovalStatus(response.get("ModelApprovalStatus") or ApprovalStatus.PENDING.value)
-        life = response.get("ModelLifeCycle")
-        if life:
-            stage, status = Stage(life.get("Stage")), StageStatus(life.get("StageStatus"))
-        else:
-            stage, status = Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]
     except ValueError:
-        raise Refused(f"the registry holds values mlgov does not know (approval {response.get('ModelApprovalStatus')!r}, "
-                      f"lifecycle {response.get('ModelLifeCycle')!r}); fix them in the registry first") from None
+        raise Refused(f"ModelApprovalStatus {response.get('ModelApprovalStatus')!r} is not one mlgov knows") from None
+    life = response.get("ModelLifeCycle")
+    try:
+        stage, status = ((Stage(life.get("Stage")), StageStatus(life.get("StageStatus"))) if life
+                         else (Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]))
+    except ValueError:
+        raise Refused(f"ModelLifeCycle {life.get('Stage')!r}/{life.get('StageStatus')!r} is not a governance stage "
+                      f"({', '.join(s.value for s in Stage)}) and status ({', '.join(s.value for s in StageStatus)}); "
+                      "fix it in the registry first") from None
     return VersionState(arn=response.get("ModelPackageArn", ""), stage=stage, status=status, approval=approval,
                         created_by=registry.identity_name(response.get("CreatedBy")))
 

@@ -38,8 +38,8 @@ def decide(ctx: Context, *, group: str, version: int, target: Stage, decision: S
     message = answer.body.get("message") if isinstance(answer.body, dict) else str(answer.body)[:500]
     if answer.status == 200 and isinstance(answer.body, dict):
         return {**answer.body, "use_case": use_case.name}
-    if answer.status in (404, 409):
+    if answer.status == 409:
         raise RuleViolation(f"the decision function refused: {message}")
-    if answer.status == 400:
-        raise CliError(f"the decision function rejected the request: {message}")
+    if answer.status in (400, 404):
+        raise CliError(f"the decision function cannot decide on this: {message}")
     raise AwsFailure(f"POST /{DECISIONS_PATH} answered {answer.status}: {message}")

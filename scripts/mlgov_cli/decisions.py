@@ -1,19 +1,17 @@
-"""Registry state of one version and the decisions on it: shared by approve, reject, check and promote.
+"""Registry state of one version, judged for deployment: shared by check and promote (and approve's input checks).
 
 The registry is authoritative for a version's state: every command here reads it with
 DescribeModelPackage in the governance account and judges it with mlgov_core.rules and mlgov_core.gates
 only. Evidence is only what a trusted writer recorded (DESIGN.md section 5): the registrant is the
 registry's CreatedBy, and the QA metrics the gates read are what metrics-ingest recorded in the
 governance table (mlgov_core.evidence), never ``qa:*`` or ``registered_by`` metadata a caller typed in.
-A decision is one UpdateModelPackage call carrying the approval status, the lifecycle stage and the
-who/why metadata together, so a refused or failed decision changes nothing.
+Decisions themselves are made by the decision function in the governance account
+(mlgov_core.decision, asked by mlgov_cli.decision_client).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -21,24 +19,12 @@ from botocore.exceptions import ClientError
 
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
-from mlgov_config import AccountRole, UseCaseConfig
-from mlgov_core import evidence, gates, records, registry, rules
+from mlgov_config import UseCaseConfig
+from mlgov_core import decision, evidence, gates, records, registry, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
-# Metadata keys a decision writes (the registry-sync Lambda copies all metadata into the table).
-APPROVED_BY_KEY = records.DECIDED_BY_KEYS[ApprovalStatus.APPROVED]
-REJECTED_BY_KEY = records.DECIDED_BY_KEYS[ApprovalStatus.REJECTED]
-DECISION_REASON_KEY = "decision_reason"
-DECISION_STAGE_KEY = "decision_stage"
-
-# SageMaker's limits: ApprovalDescription and StageDescription up to 1024 characters of ".", which
-# excludes line breaks; metadata values up to 256 characters of letters, spaces, digits and _.:/=+-@.
-DESCRIPTION_MAX = 1024
-METADATA_VALUE_MAX = 256
-_METADATA_PUNCTUATION = set("_.:/=+-@")
 # IAM's RoleSessionName: 2 to 64 of [\w+=,.@-].
 SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
-_PERSON_ARN = re.compile(r"^arn:aws[a-z-]*:(?:sts::\d{12}:assumed-role/[^/]+/(?P<session>.+)|iam::\d{12}:user/(?:.*/)?(?P<user>[^/]+))$")
 
 
 @dataclass(frozen=True)
@@ -76,21 +62,10 @@ def use_case_for_group(ctx: Context, group: str) -> UseCaseConfig:
 def parse_state(group: str, version: int, response: dict[str, Any]) -> VersionState:
     """Stage and status from ModelLifeCycle; without one the version is in Dev and its approval is the status."""
     try:
-        approval = ApprovalStatus(response.get("ModelApprovalStatus") or ApprovalStatus.PENDING.value)
-    except ValueError:
-        raise RuleViolation(f"version {version} of {group} has ModelApprovalStatus "
-                            f"{response.get('ModelApprovalStatus')!r}, which mlgov does not know") from None
-    life = response.get("ModelLifeCycle")
-    if life:
-        try:
-            stage, status = Stage(life.get("Stage")), StageStatus(life.get("StageStatus"))
-        except ValueError:
-            raise RuleViolation(
-                f"version {version} of {group} has ModelLifeCycle {life.get('Stage')!r}/{life.get('StageStatus')!r}, "
-                f"which is not a governance stage ({', '.join(s.value for s in Stage)}) and status "
-                f"({', '.join(s.value for s in StageStatus)}); fix it in the registry first") from None
-    else:
-        stage, status = Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]
+        parsed = decision.version_state(response)
+    except decision.Refused as error:
+        raise RuleViolation(f"version {version} of {group}: {error}") from None
+    stage, status, approval = parsed.stage, parsed.status, parsed.approval
     metadata = dict(response.get("CustomerMetadataProperties") or {})
     created_by = registry.identity_name(response.get("CreatedBy"))
     return VersionState(
@@ -179,27 +154,7 @@ def gate_summary(results: list[gates.GateResult]) -> str:
     return f"{sum(r.passed for r in results)}/{len(results)} pass"
 
 
-# --- decisions -------------------------------------------------------------------------------
-
-
-def person(identity: str | None) -> str | None:
-    """The person behind an identity: an assumed-role session's name, an IAM user's name, else the value."""
-    if not identity:
-        return None
-    match = _PERSON_ARN.match(identity.strip())
-    if match:
-        return match.group("session") or match.group("user")
-    return identity
-
-
-def conflicting_identities(registrants: list[str | None], deciders: list[str | None]) -> tuple[str, str] | None:
-    """(registrant, decider) naming the same person, compared with rules.same_identity, or None."""
-    for registrant in registrants:
-        for decider in deciders:
-            for a, b in ((registrant, decider), (person(registrant), person(decider))):
-                if rules.same_identity(a, b):
-                    return a, b  # type: ignore[return-value]
-    return None
+# --- what approve/reject check before asking ------------------------------------------------
 
 
 def clean_reason(reason: str | None) -> str:
@@ -207,20 +162,6 @@ def clean_reason(reason: str | None) -> str:
     if not text:
         raise CliError("--reason is required and must not be empty: say why (it is recorded in the registry and the history)")
     return text
-
-
-def description_text(text: str) -> str:
-    """For ApprovalDescription/StageDescription: one line, at most 1024 characters."""
-    text = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
-    return text if len(text) <= DESCRIPTION_MAX else text[: DESCRIPTION_MAX - 3] + "..."
-
-
-def metadata_value(text: str) -> str:
-    """For CustomerMetadataProperties values: SageMaker's character set, at most 256 characters."""
-    def allowed(c: str) -> bool:
-        return unicodedata.category(c)[0] in "LZN" or c in _METADATA_PUNCTUATION
-    cleaned = " ".join("".join(c if allowed(c) else " " for c in text).split())
-    return cleaned if len(cleaned) <= METADATA_VALUE_MAX else cleaned[: METADATA_VALUE_MAX - 3] + "..."
 
 
 def session_name_for(approver: str | None) -> str:
@@ -232,84 +173,3 @@ def session_name_for(approver: str | None) -> str:
         raise CliError(f"--approver {approver!r} cannot be a role session name: use 2 to 64 of letters, digits and "
                        "_+=,.@- (an email address works)")
     return approver
-
-
-@dataclass(frozen=True)
-class Decision:
-    group: str
-    version: int
-    use_case: str
-    decision: StageStatus
-    stage: Stage
-    decided_by: str
-    reason: str
-    previous: str
-    gate_results: list[gates.GateResult]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "group": self.group, "version": self.version, "use_case": self.use_case,
-            "decision": self.decision.value, "stage": self.stage.value, "decided_by": self.decided_by,
-            "reason": self.reason, "previous_state": self.previous,
-            "approval_status": (ApprovalStatus.APPROVED if self.decision == StageStatus.APPROVED else ApprovalStatus.REJECTED).value,
-            "gates": [{"gate": str(r.gate), "value": r.value, "passed": r.passed, "reason": r.reason} for r in self.gate_results],
-        }
-
-
-def decide(ctx: Context, *, group: str, version: int, target: Stage, decision: StageStatus, reason: str | None,
-           as_role: str | None, approver: str | None,
-           report: Callable[[str], None] = lambda _m: None) -> Decision:
-    """Check every rule against the registry's current state; then write the decision in one call."""
-    reason_text = clean_reason(reason)
-    use_case = use_case_for_group(ctx, group)
-    session_name = session_name_for(approver)
-    role = as_role or f"{ctx.config.platform.name_prefix}-model-approver"
-    with aws_errors(f"assuming {role} in the governance account"):
-        sts = ctx.client(AccountRole.GOVERNANCE, role, "sts", session_name)
-        caller = sts.get_caller_identity()["Arn"]
-        sagemaker = ctx.client(AccountRole.GOVERNANCE, role, "sagemaker", session_name)
-    report(f"reading version {version} of {group} from the registry")
-    with aws_errors(f"DescribeModelPackage for version {version} of {group}"):
-        state = read_version(ctx, sagemaker, group, version)
-    if state is None:
-        raise CliError(not_found_message(group, version))
-
-    conflict = conflicting_identities([state.registered_by, state.created_by], [caller, approver])
-    registrant, decider = conflict if conflict else (state.registered_by, caller)
-    try:
-        rules.check_decision(state.stage, state.status, registrant, decision, target, decider)
-    except rules.TransitionError as error:
-        word = "approval" if decision == StageStatus.APPROVED else "rejection"
-        raise RuleViolation(f"{word} for {target.value} refused for version {version} of {group} "
-                            f"({state.summary()}): {error}") from None
-    if conflict:  # the rule compares raw values; person() found the same person behind two spellings
-        raise RuleViolation(f"decision refused for version {version} of {group}: separation of duties: {decider} "
-                            f"registered this version (as {registrant}) and cannot decide on it")
-
-    results: list[gates.GateResult] = []
-    if decision == StageStatus.APPROVED:
-        results = gate_results(use_case, target, state)
-        failed = [r for r in results if not r.passed]
-        if failed:
-            lines = "\n".join(f"  {r.reason}" for r in failed)
-            raise RuleViolation(f"approval for {target.value} refused for version {version} of {group}: the QA gates of "
-                                f"use case {use_case.name} do not pass on the recorded QA metrics:\n{lines}")
-
-    approved = decision == StageStatus.APPROVED
-    description = description_text(reason_text)
-    request = {
-        "ModelPackageArn": state.arn or ctx.names.package_arn(group, version),
-        "ModelApprovalStatus": (ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED).value,
-        "ApprovalDescription": description,
-        "ModelLifeCycle": {"Stage": target.value, "StageStatus": decision.value, "StageDescription": description},
-        "CustomerMetadataProperties": {
-            APPROVED_BY_KEY if approved else REJECTED_BY_KEY: metadata_value(caller),
-            DECISION_REASON_KEY: metadata_value(reason_text),
-            DECISION_STAGE_KEY: target.value,
-        },
-    }
-    report(f"writing the decision for version {version} of {group}")
-    with aws_errors(f"UpdateModelPackage for version {version} of {group}"):
-        sagemaker.update_model_package(**request)
-    return Decision(group=group, version=version, use_case=use_case.name, decision=decision, stage=target,
-                    decided_by=caller, reason=reason_text, previous=state.summary(), gate_results=results)

@@ -6,8 +6,9 @@ One sandbox server per process (started in a thread on first use). moto keeps it
 so every test gets its own model package group (``apv-<hex>``) in a temporary copy of config/.
 
 Versions are registered as the dev data scientist (arn:aws:iam::222222222222:role/mlgov-data-scientist,
-session named after the person) into the governance group by its ARN; QA metrics are written as
-``qa:<metric>`` metadata, as metrics-ingest does.
+session named after the person, which is how the registry's CreatedBy names the registrant) into the
+governance group by its ARN, under the group policy the governance stack puts. Decisions go through
+the decision function (decision_kit); QA evidence is the METRICS#qa item metrics-ingest records.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from registry_sharing import REGISTER, share_group
+from decision_kit import DECIDER_ROLE, TABLE as DECISIONS_TABLE, DecisionPath
+from governance_testkit import TableFiller
+from mlgov_config import load_config
 from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,6 +52,7 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "MLGOV_ENDP
 
 _server_lock = threading.Lock()
 _server_url: str | None = None
+_decision_path: DecisionPath | None = None
 
 
 def sandbox_url() -> str:
@@ -64,6 +68,15 @@ def sandbox_url() -> str:
             atexit.register(server.shutdown)
             _server_url = url
     return _server_url
+
+
+def decision_path(url: str) -> DecisionPath:
+    """The decision function and its API in the governance account, deployed once per process."""
+    global _decision_path
+    with _server_lock:
+        if _decision_path is None:
+            _decision_path = DecisionPath(lambda service: role_client(url, service, OPERATOR_ROLE, "apv-setup"), REGION, GOV)
+    return _decision_path
 
 
 def role_client(url: str, service: str, role_arn: str, session: str) -> Any:
@@ -86,13 +99,10 @@ class ApvEnv:
     def gov(self, service: str = "sagemaker") -> Any:
         return role_client(self.url, service, OPERATOR_ROLE, "apv-test")
 
-    def register(self, *, registrant: str | None = "bob@example.com", session: str = "bob",
-                 qa: dict[str, str] | None = None) -> int:
-        """A version registered by the dev data scientist (session ``session``); returns its number."""
+    def register(self, *, session: str = "bob@example.com", qa: dict[str, str] | None = None) -> int:
+        """A version registered by the dev data scientist (session ``session``: the registrant); returns its number."""
         dev = role_client(self.url, "sagemaker", DATA_SCIENTIST_ROLE, session)
         metadata = {"run_id": uuid.uuid4().hex}
-        if registrant:
-            metadata["registered_by"] = registrant
         arn = dev.create_model_package(
             ModelPackageGroupName=self.group_arn, InferenceSpecification=INFERENCE,
             ModelApprovalStatus="PendingManualApproval", CustomerMetadataProperties=metadata,
@@ -104,10 +114,10 @@ class ApvEnv:
         return version
 
     def set_qa(self, version: int, metrics: dict[str, str]) -> None:
-        """QA metrics in the registry, as metrics-ingest writes them."""
-        props = {f"qa:{k}": v for k, v in metrics.items()}
-        props.update({"qa:reported_at": "2025-01-01T00:00:00Z", "qa:reported_by": f"arn:aws:sts::333333333333:assumed-role/qa/ci"})
-        self.gov().update_model_package(ModelPackageArn=self.arn(version), CustomerMetadataProperties=props)
+        """QA evidence: the METRICS#qa item metrics-ingest records in the governance table."""
+        filler = TableFiller(self.gov("dynamodb"), DECISIONS_TABLE)
+        filler.metrics(self.group, version, "2025-01-01T00:00:00.000Z", {k: float(v) for k, v in metrics.items()})
+        filler.flush()
 
     def arn(self, version: int) -> str:
         return f"arn:aws:sagemaker:{REGION}:{GOV}:model-package/{self.group}/{version}"
@@ -122,8 +132,15 @@ class ApvEnv:
 
     def force(self, version: int, approval: str, stage: str, status: str) -> None:
         """Put a version into a state directly (setting up scenarios, not under test)."""
-        self.gov().update_model_package(ModelPackageArn=self.arn(version), ModelApprovalStatus=approval,
-                                        ModelLifeCycle={"Stage": stage, "StageStatus": status})
+        self._as_decider().update_model_package(ModelPackageArn=self.arn(version), ModelApprovalStatus=approval,
+                                                ModelLifeCycle={"Stage": stage, "StageStatus": status})
+
+    def force_lifecycle(self, version: int, lifecycle: dict[str, str]) -> None:
+        self._as_decider().update_model_package(ModelPackageArn=self.arn(version), ModelLifeCycle=lifecycle)
+
+    def _as_decider(self) -> Any:
+        """The only principal the group policy lets set approval status or lifecycle: the decision function's role."""
+        return role_client(self.url, "sagemaker", DECIDER_ROLE, "apv-force")
 
     def run(self, *args: str, json_output: bool = False, config_dir: Path | None = None) -> Result:
         from mlgov_cli.main import cli
@@ -176,8 +193,22 @@ def apv(tmp_path: Path) -> ApvEnv:
     config = copy_config(tmp_path, group)
     env = ApvEnv(url=url, config_dir=config, group=group, group_arn="")
     env.group_arn = env.gov().create_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
-    share_group(env.gov(), env.group_arn, {DEV: REGISTER})  # dev registers across accounts: the stack's group policy
+    use_case = load_config(config).use_cases["credit-risk"]
+    env.gov().put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=shared_group_policy(config, use_case))
+    decision_path(url).add_group(group, "credit-risk", use_case.gates.test, use_case.gates.prod)
     return env
+
+
+def shared_group_policy(config_dir: Path, use_case: Any) -> str:
+    """The resource policy the governance stack puts on the group (modules/model_registry.py)."""
+    from modules.model_registry import SharedGroup, group_policy
+    from modules.naming import Names
+
+    config = load_config(config_dir)
+    group = SharedGroup(name=use_case.model_package_group.name, description="", use_case=use_case.name,
+                        consumers={role: config.platform.account_id(role) for role in use_case.shared_with})
+    names = Names.from_config(config)
+    return group_policy(names, group, names.decision_function_role_arn)
 
 
 __all__ = ["ApvEnv", "GOOD_QA", "GOV", "DEV", "REPO_ROOT", "apv", "copy_config", "sandbox_url"]

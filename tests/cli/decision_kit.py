@@ -20,6 +20,7 @@ from modules.lambda_package import build_zip
 from modules.python_function import LAMBDA_SRC
 
 FUNCTION = "mlgov-model-decisions"
+DECIDER_ROLE = f"arn:aws:iam::111111111111:role/{FUNCTION}-lambda"
 API = "mlgov-decisions"
 TABLE = "mlgov-model-stage-governance"
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
@@ -35,6 +36,14 @@ class DecisionPath:
         create_governance_table(client("dynamodb"), TABLE)
         self.topic = client("sns").create_topic(Name="mlgov-governance-alarms")["TopicArn"]
         role = client("iam").create_role(RoleName=f"{FUNCTION}-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+        # What the stack grants it (stacks/governance.py _decision_path), the sandbox enforcing it.
+        client("iam").put_role_policy(RoleName=f"{FUNCTION}-lambda", PolicyName="least-privilege", PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"],
+                 "Resource": f"arn:aws:sagemaker:{region}:{account}:model-package/*"},
+                {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+                 "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{TABLE}"},
+                {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": f"arn:aws:sns:{region}:{account}:*"}]}))
         zip_path = Path(tempfile.mkdtemp(prefix="decisions-zip-")) / "model_decisions.zip"
         build_zip(LAMBDA_SRC, "model_decisions", zip_path)
         self.function_arn = client("lambda").create_function(

@@ -1,4 +1,5 @@
-"""`mlgov approve` / `mlgov reject` against the sandbox registry: rules from mlgov_core, one write per decision."""
+"""`mlgov approve` / `mlgov reject` against the sandbox: the CLI asks the decision function (deployed
+from lambda_src/model_decisions behind its IAM API), which applies mlgov_core and writes once."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from approve_testkit import *  # noqa: F403  (fixtures: apv)
 from approve_testkit import GOOD_QA, GOV, ApvEnv
 
-from mlgov_cli import decisions
+from mlgov_core import decision, identity
 
 APPROVER_ARN = f"arn:aws:sts::{GOV}:assumed-role/mlgov-model-approver/carol@example.com"
 
@@ -37,7 +38,7 @@ def test_approve_for_test_writes_registry(apv: ApvEnv) -> None:
     assert meta["approved_by"] == APPROVER_ARN
     assert meta["decision_reason"] == "offline metrics fine ticket CAB-1"  # ';' is outside SageMaker's metadata set
     assert meta["decision_stage"] == "Test"
-    assert meta["registered_by"] == "bob@example.com"  # other metadata kept
+    assert "run_id" in meta  # other metadata kept
 
 
 def test_table_output(apv: ApvEnv) -> None:
@@ -47,13 +48,13 @@ def test_table_output(apv: ApvEnv) -> None:
     assert "Approved for Test" in result.output and apv.group in result.output
 
 
-@pytest.mark.parametrize("approver, registrant, session", [
-    ("bob@example.com", "bob@example.com", "bob"),        # named registrant
-    ("BOB@example.com", "bob@example.com", "bob"),        # case does not hide it
-    ("dora", None, "dora"),                               # no metadata: CreatedBy's session is the person
+@pytest.mark.parametrize("approver, session", [
+    ("bob@example.com", "bob@example.com"),   # the registrant's session name, as CreatedBy records it
+    ("BOB@example.com", "bob@example.com"),   # case does not hide it
+    ("dora", "dora"),
 ])
-def test_own_version_refused_and_registry_unchanged(apv: ApvEnv, approver: str, registrant: str | None, session: str) -> None:
-    version = apv.register(registrant=registrant, session=session, qa=GOOD_QA)
+def test_own_version_refused_and_registry_unchanged(apv: ApvEnv, approver: str, session: str) -> None:
+    version = apv.register(session=session, qa=GOOD_QA)
     before = apv.describe(version)
     result = apv.decide("approve", version, "Test", approver=approver)
     assert result.exit_code == 1, result.output
@@ -178,8 +179,7 @@ def test_unknown_version_and_group(apv: ApvEnv) -> None:
 
 def test_unknown_lifecycle_stage_refused(apv: ApvEnv) -> None:
     version = apv.register()
-    apv.gov().update_model_package(ModelPackageArn=apv.arn(version),
-                                   ModelLifeCycle={"Stage": "Staging", "StageStatus": "InProgress"})
+    apv.force_lifecycle(version, {"Stage": "Staging", "StageStatus": "InProgress"})
     result = apv.decide("approve", version, "Test")
     assert result.exit_code == 1 and "not a governance stage" in result.output
 
@@ -195,10 +195,10 @@ def test_registry_failure_exit_3(apv: ApvEnv) -> None:
 
 
 def test_sanitizers() -> None:
-    assert decisions.metadata_value("ok, (really)!\nyes") == "ok really yes"
-    assert len(decisions.metadata_value("x" * 600)) == 256
-    assert decisions.description_text("a\nb\tc") == "a b c"
-    assert len(decisions.description_text("y" * 5000)) == 1024
-    assert decisions.person(f"arn:aws:sts::{GOV}:assumed-role/mlgov-data-scientist/bob") == "bob"
-    assert decisions.person("arn:aws:iam::123456789012:user/team/alice") == "alice"
-    assert decisions.person("bob@example.com") == "bob@example.com"
+    assert decision.metadata_value("ok, (really)!\nyes") == "ok really yes"
+    assert len(decision.metadata_value("x" * 600)) == 256
+    assert decision.description_text("a\nb\tc") == "a b c"
+    assert len(decision.description_text("y" * 5000)) == 1024
+    assert identity.person(f"arn:aws:sts::{GOV}:assumed-role/mlgov-data-scientist/bob") == "bob"
+    assert identity.person("arn:aws:iam::123456789012:user/team/alice") == "alice"
+    assert identity.person("bob@example.com") == "bob@example.com"
