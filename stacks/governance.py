@@ -74,6 +74,7 @@ class GovernanceStack(AccountStack):
             environment={
                 "GOVERNANCE_TABLE_NAME": names.governance_table,
                 "USE_CASE_BY_GROUP": environment_json(config.use_case_by_group()),
+                "DECISION_ROLE_ARN": names.decision_function_role_arn,
                 "POWERTOOLS_SERVICE_NAME": "registry-sync",
                 "LOG_LEVEL": "INFO",
             },

@@ -34,7 +34,8 @@ def test_best_run_registered_with_group_owner_arn_lifecycle_and_metadata(reg: Re
     meta = package["CustomerMetadataProperties"]
     metrics = reg.store.metrics[best]
     assert meta["mlflow_run_id"] == best and meta["mlflow_experiment"] == "credit-risk"
-    assert meta["registered_by"] == "ds@example.com"
+    # The registrant is the registry's CreatedBy (the session named after the person), never metadata.
+    assert package["CreatedBy"]["IamIdentity"]["Arn"].endswith("/ds@example.com") and "registered_by" not in meta
     assert len(meta["code_version"]) == 40 or meta["code_version"] == "unknown"
     assert {k: float(v) for k, v in meta.items() if k.startswith("metric:")} == {f"metric:{k}": v for k, v in metrics.items()}
     bucket = reg.store.bucket
@@ -175,12 +176,12 @@ def test_registry_failure_registers_nothing_and_a_retry_reuses_the_uploads(reg: 
     assert len(reg.packages()) == 1 and reg.objects() == uploaded
 
 
-def test_registrant_defaults_to_the_caller(reg: RegEnv):
+def test_registrant_is_the_caller_the_registry_records(reg: RegEnv):
     result = reg.run("register", "--use-case", reg.use_case, "--tracking-uri", reg.store.tracking_uri, "--run-id", reg.store.runs[2])
     assert result.exit_code == 0, result.output
     registrant = json.loads(result.output)["registered_by"]
     assert registrant.startswith(f"arn:aws:sts::{DEV}:assumed-role/mlgovreg-data-scientist/")
-    assert reg.packages()[0]["CustomerMetadataProperties"]["registered_by"] == registrant
+    assert reg.packages()[0]["CreatedBy"]["IamIdentity"]["Arn"] == registrant
 
 
 def test_unknown_use_case(reg: RegEnv):

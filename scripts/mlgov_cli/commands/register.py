@@ -193,10 +193,13 @@ def _metric_value(value: float) -> str:
     return repr(float(value))
 
 
-def build_metadata(run: RunInfo, registered_by: str, artifact: StoredArtifact | None = None) -> tuple[dict[str, str], list[str]]:
-    """CustomerMetadataProperties for a run, and the metrics left out (name not allowed, or over the limit)."""
-    metadata = {RUN_ID_KEY: run.run_id, EXPERIMENT_KEY: run.experiment_name[:256], CODE_VERSION_KEY: run.code_version[:256],
-                records.REGISTERED_BY_KEY: registered_by[:256]}
+def build_metadata(run: RunInfo, artifact: StoredArtifact | None = None) -> tuple[dict[str, str], list[str]]:
+    """CustomerMetadataProperties for a run, and the metrics left out (name not allowed, or over the limit).
+
+    No ``registered_by``: the registry's CreatedBy is the registrant, and the registration guard
+    rejects a version whose metadata claims one (only trusted writers set reserved keys).
+    """
+    metadata = {RUN_ID_KEY: run.run_id, EXPERIMENT_KEY: run.experiment_name[:256], CODE_VERSION_KEY: run.code_version[:256]}
     if artifact is not None:  # before the metrics: these entries never fall off the 50-entry limit
         metadata[ARTIFACT_SHA256_KEY] = artifact.sha256
         if artifact.version_id:
@@ -242,7 +245,7 @@ def _pick_run(source: MlflowSource, run_id: str | None, experiment: str | None, 
 @click.option("--tracking-uri", envvar="MLFLOW_TRACKING_URI", required=True,
               help="MLflow tracking URI: file://<dir>/mlruns in the sandbox, the tracking server ARN on AWS ($MLFLOW_TRACKING_URI).")
 @click.option("--as-role", "role_name", help="IAM role assumed in the dev account (default <prefix>-data-scientist).")
-@click.option("--registered-by", help="Registrant recorded in the metadata (an email); default the caller's IAM ARN.")
+@click.option("--registered-by", help="Who registers (an email): the role session name, so the registry's CreatedBy names the person.")
 @click.option("--image", help="Serving image by digest, <governance model repository>@sha256:<digest> (default: --image-tag resolved to its digest).")
 @click.option("--image-tag", default=DEFAULT_IMAGE_TAG, show_default=True, help="Serving image tag in the governance model repository, used without --image.")
 @click.option("--force", is_flag=True, help="Register even if a version of this run exists already.")
@@ -271,7 +274,7 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
         sagemaker = ctx.client(AccountRole.DEV, role_name, "sagemaker", session_name)
         s3 = ctx.client(AccountRole.DEV, role_name, "s3", session_name)
         ecr = ctx.client(AccountRole.DEV, role_name, "ecr", session_name)
-        registrant = registered_by or ctx.client(AccountRole.DEV, role_name, "sts", session_name).get_caller_identity()["Arn"]
+        registrant = ctx.client(AccountRole.DEV, role_name, "sts", session_name).get_caller_identity()["Arn"]
     except (ClientError, BotoCoreError) as err:
         raise aws_failure(f"assuming {role_name} in the dev account", err) from None
 
@@ -306,7 +309,7 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
                 metrics = put_once(s3, bucket, group, METRICS_FILE,
                                    json.dumps(metrics_doc, indent=2, sort_keys=True).encode(), "application/json")
             model_key, metrics_key = model.key, metrics.key
-            metadata, skipped = build_metadata(run, registrant, model)
+            metadata, skipped = build_metadata(run, model)
             step = "registering the version"
             with progress(ctx, f"registering into {group_arn} ..."):
                 response = sagemaker.create_model_package(
