@@ -8,7 +8,9 @@
    approve for Prod on the QA gates, apply prod; then a retrained version 2 through the same gates,
    promoted by config edits (synth + apply of test, then prod as the challenger), A/B traffic with
    production metrics per variant, the winner promoted to all traffic (synth + apply of prod),
-   status/list/history/reconcile and the governance report;
+   status/list/history/reconcile and the governance report; in between, three attacks on the controls
+   (dev overwrites the released artifact, dev registers a pre-approved version, the registrant approves
+   their own version through the decision path), each refused, and `history --verify` on both versions;
 4. print the governance table's rows for both versions and the DLQ depths; stop the server.
 """
 
@@ -174,8 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     print_report(result)
     winner_serves_all = bool(lifecycle.serving_after_promotion) and all(
         versions == {lifecycle.winner} for versions in lifecycle.serving_after_promotion.values())
+    attacks_refused = len(lifecycle.attack_outcomes) == 3 and all(o.refused and o.unchanged for o in lifecycle.attack_outcomes)
+    history_verifies = bool(lifecycle.history_verified) and not any(lifecycle.history_verified.values())
     ok = (bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
-          and winner_serves_all and lifecycle.report_html is not None and lifecycle.report_html.exists())
+          and winner_serves_all and lifecycle.report_html is not None and lifecycle.report_html.exists()
+          and attacks_refused and history_verifies)
+    _say("\nattacks on the governance controls:")
+    for outcome in lifecycle.attack_outcomes:
+        _say(f"  {outcome.line()}")
+    _say("history --verify (hash chain): " + ", ".join(
+        f"version {v} {'OK' if code == 0 else f'BROKEN (exit {code})'}" for v, code in lifecycle.history_verified.items()))
     _say(f"\nA/B production metrics per variant: {lifecycle.ab_metrics}")
     _say(f"winner: version {lifecycle.winner}; answering after its promotion: {lifecycle.serving_after_promotion}")
     _say(f"governance report: {lifecycle.report_html}")

@@ -23,6 +23,7 @@ from mlgov_cli.qa_metrics import accuracy, auc, percentile
 from mlgov_cli.training import SEED, read_labelled_sample, write_labelled_sample
 from mlgov_config import AccountRole, load_config
 from mlgov_core import gates, timeparse
+from sandbox import attacks
 from sandbox.accounts import SANDBOX_KEY
 from sandbox.stacks import synth_stacks
 
@@ -43,6 +44,8 @@ class LifecycleResult:
     winner: int = 0
     model_package_arns: dict[int, str] = field(default_factory=dict)
     refused_self_approval: int = -1
+    attack_outcomes: list[attacks.AttackOutcome] = field(default_factory=list)  # played against the applied stacks
+    history_verified: dict[int, int] = field(default_factory=dict)  # version -> exit code of history --verify
     ab_metrics: dict[str, dict[str, float]] = field(default_factory=dict)  # variant -> production metrics
     serving_after_promotion: dict[str, set[int]] = field(default_factory=dict)  # variant -> versions that answered
     config_dir: Path | None = None  # the scratch config the promotions edited
@@ -172,9 +175,12 @@ def first_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: 
     result.first = version = register_best_candidate(mlgov, result, USE_CASE, "--sample", str(sample))
     deployed.sandbox.drain()
     v = str(version)
-    # Separation of duties: the registrant cannot approve their own version.
-    result.refused_self_approval = mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "looks good",
-                                         "--approver", REGISTRANT, expect=1).returncode
+    # Separation of duties: the registrant cannot approve their own version (the decision function refuses).
+    own = mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "looks good", "--approver", REGISTRANT, expect=1)
+    result.refused_self_approval = own.returncode
+    result.attack_outcomes.append(attacks.AttackOutcome(
+        f"the registrant approves version {v} through the decision path", own.returncode == 1,
+        (own.stderr.strip().splitlines() or ["(no message)"])[-1], True))
     mlgov("approve", USE_CASE, v, "--stage", "Test", "--reason", "offline metrics reviewed", "--approver", APPROVER)
     mlgov("check", "--use-case", USE_CASE, expect=1)  # prod still names a version not approved for Prod
     deployed.apply(AccountRole.TEST)
@@ -184,6 +190,27 @@ def first_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: 
     deployed.sandbox.drain()
     mlgov("check", "--use-case", USE_CASE)
     deployed.apply(AccountRole.PROD)
+    refused_attacks(deployed, result)
+
+
+def refused_attacks(deployed: Any, result: LifecycleResult) -> None:
+    """Version 1 is in prod: dev tries to change what it runs, and to register around the rules."""
+    who = attacks.personas(deployed)
+    reader = who["governance_admin"]
+    arn = result.model_package_arns[result.first]
+    bucket, key = attacks.artifact_location(reader.client("sagemaker"), arn)
+    inference = reader.client("sagemaker").describe_model_package(ModelPackageName=arn)["InferenceSpecification"]
+    result.attack_outcomes += [
+        attacks.overwrite_artifact(who["data_scientist"].client("s3"), reader.client("s3"), bucket, key),
+        attacks.register_decided(who["dev_admin"].client("sagemaker"), reader.client("sagemaker"),
+                                 deployed.names.group_arn(USE_CASE), inference),
+    ]
+    print("
+attacks on the controls, played as the attacker's identity:", flush=True)
+    for outcome in result.attack_outcomes:
+        print(f"  {outcome.line()}", flush=True)
+    if not all(o.refused and o.unchanged for o in result.attack_outcomes):
+        raise SystemExit("demo: an attack on the governance controls was not refused (see above)")
 
 
 def challenger_release(mlgov: Mlgov, deployed: Any, result: LifecycleResult, sample: Path) -> None:
@@ -235,6 +262,8 @@ def run_lifecycle(deployed: Any, source_config: Path) -> LifecycleResult:
     mlgov("status")
     mlgov("list", "--stage", "Prod", "--status", "Approved")
     mlgov("history", USE_CASE, str(result.challenger))
+    for version in (result.first, result.challenger):
+        result.history_verified[version] = mlgov("history", USE_CASE, str(version), "--verify").returncode
     mlgov("reconcile", "--dry-run")
     mlgov("report", "--out", str(work / "reports"))
     result.report_html = work / "reports" / "governance-report.html"

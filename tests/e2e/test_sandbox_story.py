@@ -85,11 +85,25 @@ def test_registered_from_dev_into_the_governance_registry(story):
     assert (lifecycle.first, lifecycle.challenger) == (1, 2)
     for version, arn in lifecycle.model_package_arns.items():
         assert arn.split(":")[4] == GOVERNANCE and arn.endswith(f"/credit-risk/{version}")
-        assert story["registry"][version]["CustomerMetadataProperties"]["registered_by"] == REGISTRANT
+        # The registrant is the registry's own record of the caller, never a name in metadata.
+        assert story["registry"][version]["CreatedBy"]["IamIdentity"]["Arn"].endswith(f"/{REGISTRANT}")
+        assert "registered_by" not in story["registry"][version]["CustomerMetadataProperties"]
 
 
 def test_registrant_could_not_approve_their_own_version(story):
     assert story["lifecycle"].refused_self_approval == 1
+
+
+def test_the_demos_attacks_were_refused_and_changed_nothing(story):
+    outcomes = story["lifecycle"].attack_outcomes
+    assert len(outcomes) == 3 and all(o.refused and o.unchanged for o in outcomes), [o.line() for o in outcomes]
+    assert "separation of duties" in outcomes[0].answer
+    assert outcomes[1].answer.startswith("AccessDenied") and outcomes[2].answer.startswith("AccessDeniedException")
+
+
+def test_every_history_verifies(story):
+    lifecycle = story["lifecycle"]
+    assert lifecycle.history_verified == {lifecycle.first: 0, lifecycle.challenger: 0}
 
 
 @pytest.mark.parametrize("version", [1, 2])
@@ -98,7 +112,7 @@ def test_registry_and_table_agree_on_the_prod_approval(story, version):
     assert registry["ModelApprovalStatus"] == "Approved"
     assert registry["ModelLifeCycle"]["Stage"] == "Prod" and registry["ModelLifeCycle"]["StageStatus"] == "Approved"
     assert (state["stage"], state["status"], state["approval_status"]) == ("Prod", "Approved", "Approved")
-    assert APPROVER in (state.get("approved_by") or "") or APPROVER in json.dumps(state.get("customer_metadata", {}))
+    assert (state.get("approved_by") or "").endswith(f"/{APPROVER}"), "the Prod approval is credited to the approver the decision function verified"
     qa = {k.removeprefix("qa:"): Decimal(v) for k, v in registry["CustomerMetadataProperties"].items()
           if k.startswith("qa:") and k not in ("qa:reported_at", "qa:reported_by")}
     assert qa and state["qa_metrics"] == qa, "QA metrics in the table must be the registry's"
