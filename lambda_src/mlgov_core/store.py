@@ -61,7 +61,14 @@ def write_change(
     dynamodb = client or aws.client("dynamodb")
     last_error: ClientError | None = None
     for _ in range(MAX_ATTEMPTS):
-        seen = _read(dynamodb, table_name, state, history)
+        try:
+            seen = _read(dynamodb, table_name, state, history)
+        except ClientError as error:
+            # A read that collides with a writer's transaction is cancelled too: read again.
+            if _codes(error) and set(_codes(error)) <= {"None", "TransactionConflict"}:
+                last_error = error
+                continue
+            raise
         if seen.history_exists:
             return WriteResult.DUPLICATE
         stale = seen.state_last_modified is not None and seen.state_last_modified > state["last_modified"]

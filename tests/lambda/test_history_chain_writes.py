@@ -109,3 +109,18 @@ def test_reconcile_repairs_into_the_same_chain(settings, package_arn):
     report = reconcile.reconcile(TABLE, {"fraud-detection": "fraud"})
     assert report.fixed == 1
     assert len(history_of()) == 2 and _verify() == []
+
+
+def test_a_head_read_cancelled_by_a_concurrent_transaction_is_read_again(settings, package_arn):
+    conflicts = []
+
+    def conflict_once(**_):
+        if not conflicts:
+            conflicts.append(1)
+            error = {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"}
+            reasons = [{"Code": "None"}, {"Code": "TransactionConflict"}, {"Code": "None"}]
+            raise ClientError({"Error": error, "CancellationReasons": reasons}, "TransactGetItems")
+
+    aws.client("dynamodb").meta.events.register("before-call.dynamodb.TransactGetItems", conflict_once)
+    assert record_registry_change(load_event("registered"), settings)["result"] == "recorded"
+    assert conflicts and _verify() == []

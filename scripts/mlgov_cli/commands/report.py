@@ -208,7 +208,8 @@ def report(ctx: Context, out_dir: Path, use_case: str | None) -> None:
         return
     s = model["summary"]
     console.print(f"governance report: {s['use_cases']} use case(s), {s['versions']} version(s), "
-                  f"{s['pending']} pending, {s['approved_decisions']} approval(s), {s['rejected_decisions']} rejection(s)")
+                  f"{s['pending']} pending, {s['approved_decisions']} approval(s), {s['rejected_decisions']} rejection(s), "
+                  f"{s['chains_broken']} broken history chain(s)")
     click.echo(f"  HTML:     {html_path}")  # plain echo: a path is never wrapped
     click.echo(f"  Markdown: {md_path}")
 
