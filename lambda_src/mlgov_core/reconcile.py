@@ -28,12 +28,13 @@ from typing import Any
 from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
-from mlgov_core import aws, keys, queries, records, registry, rules, store, timeparse
+from mlgov_core import aws, chain, keys, queries, records, registry, rules, store, timeparse
 from mlgov_core.events import MalformedEventError, ModelPackageStateChangeEvent, parse_event
 from mlgov_core.registry import PackageDescription
 
-# Attributes that differ between two faithful recordings of the same change.
-VOLATILE_ATTRIBUTES = frozenset({"recorded_at", "event_id"})
+# Attributes that differ between two faithful recordings of the same change (the chain's hashes
+# cover recorded_at and event_id, so they differ with them).
+VOLATILE_ATTRIBUTES = frozenset({"recorded_at", "event_id", chain.HASH, chain.PREV, chain.HEAD})
 # Shown first when a stale state item is described.
 _KEY_FIELDS = ("approval_status", "stage", "status", "last_modified", "approved_by", "registered_by")
 _BATCH_GET_SIZE = 100

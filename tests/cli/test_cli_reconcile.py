@@ -14,15 +14,20 @@ from typing import Any
 import pytest
 from governance_testkit import GROUP, OTHER_GROUP, Gov, aws_env, cli_calls, config_dir, gov, run, wide_console  # noqa: F401
 
-from mlgov_core import keys, reconcile
+from mlgov_core import chain, keys, reconcile
 
 WRITES = {"dynamodb.TransactWriteItems", "dynamodb.PutItem", "dynamodb.UpdateItem", "dynamodb.DeleteItem",
           "dynamodb.BatchWriteItem"}
 
 
+# Where a change sits in the hash chain depends on what the table went through (a deleted item keeps
+# its position), so the registry truth is compared without the chain; the chain is checked on its own.
+CHAIN_FIELDS = frozenset({chain.SEQ, chain.PREV, chain.HASH, chain.HEAD, chain.LENGTH, chain.HEAD_SK})
+
+
 def comparable(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Items without what differs between two faithful recordings of the same change."""
-    return [{k: v for k, v in item.items() if k not in reconcile.VOLATILE_ATTRIBUTES} for item in items]
+    return [{k: v for k, v in item.items() if k not in reconcile.VOLATILE_ATTRIBUTES | CHAIN_FIELDS} for item in items]
 
 
 @pytest.fixture
@@ -119,6 +124,11 @@ def test_reconcile_after_deleting_and_corrupting_items_restores_the_registry_tru
     assert report["in_sync"] == 1  # fraud-detection v1
     assert {f["action"] for f in report["fixes"]} == {"written"}
     assert comparable(gov.items()) == truth
+    # The restored history item is linked after the deleted one's place: the chain still shows the deletion.
+    v2 = [i for i in gov.items() if i["pk"] == v[2]]
+    breaks = chain.verify_chain([i for i in v2 if i["sk"].startswith(keys.HISTORY_PREFIX)],
+                                next(i for i in v2 if i["sk"] == keys.CHAIN_SORT_KEY))
+    assert [b.kind for b in breaks] == [chain.Kind.DELETED]
     detail = {f["version"]: f["detail"] for f in report["fixes"]}
     assert detail[5].startswith("Prod/Approved PendingManualApproval") and "-> Dev/Pending PendingManualApproval" in detail[5]
 
