@@ -205,8 +205,7 @@ def refused_attacks(deployed: Any, result: LifecycleResult) -> None:
         attacks.register_decided(who["dev_admin"].client("sagemaker"), reader.client("sagemaker"),
                                  deployed.names.group_arn(USE_CASE), inference),
     ]
-    print("
-attacks on the controls, played as the attacker's identity:", flush=True)
+    print("\nattacks on the controls, played as the attacker's identity:", flush=True)
     for outcome in result.attack_outcomes:
         print(f"  {outcome.line()}", flush=True)
     if not all(o.refused and o.unchanged for o in result.attack_outcomes):

@@ -93,7 +93,7 @@ def test_mutation_without_the_group_policy_denies_the_governance_admin_approves_
 
 def test_mutation_metrics_ingest_needs_both_its_role_denies_and_the_group_policy_removed(world):
     """Two controls on the compromised Lambda: its own role's Denies and the group policy's."""
-    deployed, prefix = world["deployed"], world["deployed"].config.platform.name_prefix
+    prefix = world["deployed"].config.platform.name_prefix
     iam = world["who"]["governance_admin"].client("iam")
     ingest = world["who"]["metrics_ingest"].client("sagemaker")
     role = f"{prefix}-metrics-ingest-lambda"

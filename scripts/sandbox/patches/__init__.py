@@ -31,6 +31,7 @@ PATCHES = (
     "sagemaker_update_endpoint",
     "sagemaker_monitoring",
     "events_cross_account_bus",  # outermost on Rule.send_to_targets: sets the sender's account first
+    "apigateway_policy_readback",
     "apigateway_execute",  # nothing to wrap: served by server.py (ANY /_mlgov/execute-api/...)
     # Last: outermost on the SageMaker writes it governs, so a refused call reaches no patch that
     # stores a field or emits an event.
