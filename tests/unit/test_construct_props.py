@@ -44,7 +44,8 @@ def test_function_async_retries_bounded_by_lambda_limit():
 
 def test_registry_refuses_external_principals():
     with pytest.raises(ValueError, match="allow_external_principals"):
-        ModelRegistryProps(names=NAMES, groups=(), allow_external_principals=True)
+        ModelRegistryProps(names=NAMES, groups=(), decider_role_arn=NAMES.decision_function_role_arn,
+                           allow_external_principals=True)
 
 
 def test_role_trusting_an_account_root_is_refused():
