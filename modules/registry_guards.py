@@ -30,7 +30,8 @@ REGISTRATION_VALUES = {
     STAGE_STATUS_KEY: StageStatus.PENDING.value,
 }
 _KEY_NAMES = {APPROVAL_STATUS_KEY: "ApprovalStatus", STAGE_KEY: "Stage", STAGE_STATUS_KEY: "StageStatus"}
-ANY_PACKAGE = ("arn:aws:sagemaker:*:*:model-package/*",)
+# Any registry, any account; the group too, since IAM may authorise CreateModelPackage on it.
+ANY_PACKAGE = ("arn:aws:sagemaker:*:*:model-package/*", "arn:aws:sagemaker:*:*:model-package-group/*")
 
 
 def registration_guard(resources: tuple[str, ...], principals: dict[str, tuple[str, ...]] | None = None,

@@ -136,18 +136,18 @@ def test_group_policies_name_account_roots_and_explicit_actions(synth):
         expected_accounts = {CONFIG.platform.account_id(role) for role in use_case.shared_with}
         seen_accounts = set()
         for st in sts:
-            assert st["Effect"] == "Allow", f"{group}: {st}"
             principals = principal_values(st)
             assert principals and all(ACCOUNT_ROOT.match(p) for p in principals), \
                 f"{group} statement {st.get('Sid')}: principals {principals} are not account roots (RAM cannot promote the share)"
             assert all("*" not in a for a in actions(st)), f"{group} statement {st.get('Sid')}: wildcard in {actions(st)}"
-            seen_accounts |= {account_of(p) for p in principals}
+            if st["Effect"] == "Allow":
+                seen_accounts |= {account_of(p) for p in principals}
         assert seen_accounts == expected_accounts, f"{group}: policy admits {sorted(seen_accounts)}, config shares with {sorted(expected_accounts)}"
 
 
 def test_only_dev_may_register_and_nobody_outside_may_approve(synth):
     for group, sts in group_policies(synth).items():
-        for st in sts:
+        for st in (s for s in sts if s["Effect"] == "Allow"):
             granted = set(actions(st))
             for principal in principal_values(st):
                 role = role_of(account_of(principal))
@@ -225,3 +225,33 @@ def test_dev_roles_trust_the_configured_role_arns_only(synth, role_name):
     assert not [p for p in trusted if p.endswith(":root")], f"{role_name} trusts an account root"
     for st in statements(trust):
         assert set(st.get("Principal", {})) <= {"AWS"}, f"{role_name}: trusts a non-AWS principal kind: {st}"
+
+
+def test_group_policy_denies_every_account_but_the_decision_function_a_decision(synth):
+    """Every principal of every account that can reach the group, the governance account included."""
+    decider = NAMES.decision_function_role_arn
+    for group, sts in group_policies(synth).items():
+        use_case = next(uc for uc in CONFIG.use_cases.values() if uc.model_package_group.name == group)
+        accounts = {CONFIG.platform.account_id(role) for role in use_case.shared_with} | {NAMES.governance_account}
+        guarded = {}
+        for st in (s for s in sts if s["Effect"] == "Deny" and s["Sid"].startswith("OnlyDecisionFunction")):
+            assert actions(st) == ["sagemaker:UpdateModelPackage"], st
+            assert st["Condition"]["ArnNotEquals"] == {"aws:PrincipalArn": decider}, st
+            [(key, present)] = st["Condition"]["Null"].items()
+            assert present == "false"
+            guarded[key] = {account_of(p) for p in principal_values(st)}
+        assert guarded == {k: accounts for k in ("sagemaker:ModelApprovalStatus", "sagemaker:ModelLifeCycle:stage",
+                                                 "sagemaker:ModelLifeCycle:stageStatus")}, guarded
+
+
+def test_group_policy_lets_dev_register_only_candidates(synth):
+    dev = CONFIG.platform.account_id(AccountRole.DEV)
+    for group, sts in group_policies(synth).items():
+        wanted = {}
+        for st in (s for s in sts if s["Effect"] == "Deny" and s["Sid"].startswith("DevRegisters")):
+            assert actions(st) == ["sagemaker:CreateModelPackage"] and {account_of(p) for p in principal_values(st)} == {dev}
+            [(key, value)] = st["Condition"]["StringNotEqualsIgnoreCase"].items()
+            assert st["Condition"]["Null"] == {key: "false"}
+            wanted[key] = value
+        assert wanted == {"sagemaker:ModelApprovalStatus": "PendingManualApproval", "sagemaker:ModelLifeCycle:stage": "Dev",
+                          "sagemaker:ModelLifeCycle:stageStatus": "Pending"}, f"{group}: {wanted}"

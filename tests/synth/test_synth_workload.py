@@ -273,7 +273,7 @@ def test_inference_lambda_may_invoke_only_its_own_endpoint(synth, row):
     endpoint, _ = endpoint_of(stack, endpoint_name)
     _, _, role = referenced(stack, body["role"])
     _, policy = iam_role_policy(stack, role["name"])
-    invoke = [s for s in statements(policy) if any(a.startswith("sagemaker:") for a in actions(s))]
+    invoke = [s for s in statements(policy) if s["Effect"] == "Allow" and any(a.startswith("sagemaker:") for a in actions(s))]
     assert invoke, "the inference Lambda cannot call its endpoint"
     for s in invoke:
         assert actions(s) == ["sagemaker:InvokeEndpoint"], s
@@ -362,8 +362,9 @@ def test_metrics_publisher_may_only_put_events_on_the_governance_bus_and_invoke_
     apis = {n for n, b in resources(stack, "aws_api_gateway_rest_api").items()}
 
     put, invoke = [], []
-    for s in statements(policy):
-        assert s["Effect"] == "Allow"
+    denies = [s["Sid"] for s in statements(policy) if s["Effect"] == "Deny"]
+    assert denies and all(sid.startswith("NoDecision") for sid in denies), f"unexpected Denies {denies}"
+    for s in (s for s in statements(policy) if s["Effect"] == "Allow"):
         acts = actions(s)
         assert set(acts) in ({"events:PutEvents"}, {"execute-api:Invoke"}), f"unexpected actions {acts}"
         (put if acts == ["events:PutEvents"] else invoke).append(s)
