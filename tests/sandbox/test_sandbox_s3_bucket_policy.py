@@ -94,3 +94,15 @@ def test_cross_account_upload_over_loopback(aws):
         writer.put_object(Bucket=name, Key="models/d/model.tar.gz", Body=b"x")
     writer.put_object(Bucket=name, Key="models/e/model.tar.gz", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=KEY_ARN)
     assert owner.get_object(Bucket=name, Key="models/e/model.tar.gz")["Body"].read() == b"x"
+
+
+def test_a_policy_denial_answers_with_s3s_access_denied_error(aws):
+    """Clients see the AccessDenied code S3 sends, not a bare 403."""
+    name = f"mlgov-policy-{uuid.uuid4().hex[:8]}"
+    owner = aws("s3", GOV)
+    owner.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    owner.put_bucket_policy(Bucket=name, Policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "NoWrites", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{name}/*"}]}))
+    with pytest.raises(ClientError) as refused:
+        aws("s3", DEV).put_object(Bucket=name, Key="k", Body=b"x")
+    assert refused.value.response["Error"]["Code"] == "AccessDenied"

@@ -57,6 +57,10 @@ def request_context(request: Any, access_key: str, account: str) -> tuple[dict[s
     return caller, context
 
 
+ACCESS_DENIED = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                 "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>")
+
+
 def apply() -> None:
     from moto.iam.access_control import PermissionResult
     from moto.s3.models import FakeBucket
@@ -66,6 +70,15 @@ def apply() -> None:
     def setup_class(orig: Any, self: Any, request: Any, *args: Any, **kwargs: Any) -> None:
         orig(self, request, *args, **kwargs)
         _request.value = (request, self.access_key, self.current_account)
+
+    @wrap(S3Response, "_key_response")
+    def key_response(orig: Any, self: Any, request: Any, full_url: str) -> Any:
+        # moto answers a policy denial with a bare 403; S3 sends the AccessDenied error document
+        # (a HEAD answer has no body on S3 either).
+        answer = orig(self, request, full_url)
+        if answer == (403, {}, "") and request.method != "HEAD":
+            return 403, {"Content-Type": "application/xml"}, ACCESS_DENIED
+        return answer
 
     @wrap(FakeBucket, "get_permission")
     def get_permission(orig: Any, self: Any, action: str, resource: str) -> Any:
