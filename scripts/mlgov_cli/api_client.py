@@ -39,7 +39,7 @@ def predict_url(api_id: str, region: str, stage: str = DEFAULT_STAGE, endpoint_u
     return api_url(api_id, region, "predict", stage, endpoint_url)
 
 
-def find_api_id(apigateway: Any, name: str) -> str:
+def find_api_id(apigateway: Any, name: str, stack: str = "test") -> str:
     """The id of the one REST API called ``name`` (GetRestApis, paginated)."""
     try:
         ids = [api["id"] for page in apigateway.get_paginator("get_rest_apis").paginate()
@@ -47,8 +47,8 @@ def find_api_id(apigateway: Any, name: str) -> str:
     except (ClientError, BotoCoreError) as error:
         raise AwsFailure(f"cannot list REST APIs to find {name!r}: {error}; pass --api-id to skip the lookup") from None
     if len(ids) != 1:
-        raise CliError(f"expected one REST API named {name!r}, found {len(ids)}"
-                       + ("" if ids else ": is its stack applied?"))
+        raise CliError(f"expected one REST API named {name!r} in the {stack} account, found {len(ids)}"
+                       + ("" if ids else f": is the {stack} stack applied?"))
     return ids[0]
 
 

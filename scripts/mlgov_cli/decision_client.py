@@ -31,7 +31,7 @@ def decide(ctx: Context, *, group: str, version: int, target: Stage, decision: S
     with aws_errors(f"assuming {role} in the governance account"):
         session = ctx.session(AccountRole.GOVERNANCE, role, session_name)
         apigateway = session.client("apigateway", endpoint_url=ctx.endpoint_url)
-    api_id = find_api_id(apigateway, ctx.names.decision_api)
+    api_id = find_api_id(apigateway, ctx.names.decision_api, stack="governance")
     region = ctx.config.platform.home_region
     client = InferenceApiClient(session, api_url(api_id, region, DECISIONS_PATH, endpoint_url=ctx.endpoint_url), region=region)
     answer = client.post(body)

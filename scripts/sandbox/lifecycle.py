@@ -108,7 +108,7 @@ def prod_caller(deployed: Any) -> Any:
 def send_labelled_traffic(deployed: Any, caller: Any, sample: Path, requests: int) -> dict[str, dict[str, list]]:
     """Signed requests through the prod inference API; what each variant answered, with the labels."""
     names, platform = deployed.names, deployed.config.platform
-    api_id = find_api_id(caller.client("apigateway"), inference_api_name(names.endpoint(USE_CASE, "prod")))
+    api_id = find_api_id(caller.client("apigateway"), inference_api_name(names.endpoint(USE_CASE, "prod")), stack="prod")
     client = InferenceApiClient(caller.session, predict_url(api_id, platform.home_region, endpoint_url=deployed.sandbox.url))
     header, rows, labels = read_labelled_sample(sample)
     by_variant: dict[str, dict[str, list]] = {}

@@ -71,10 +71,14 @@ def sandbox_url() -> str:
 
 
 def decision_path(url: str) -> DecisionPath:
-    """The decision function and its API in the governance account, deployed once per process."""
+    """The decision function and its API in the governance account, deployed once per process.
+
+    Deployed again when it is gone: an in-process mock_aws() of another CLI test module resets the
+    moto state this server shares.
+    """
     global _decision_path
     with _server_lock:
-        if _decision_path is None:
+        if _decision_path is None or not _decision_path.deployed():
             _decision_path = DecisionPath(lambda service: role_client(url, service, OPERATOR_ROLE, "apv-setup"), REGION, GOV)
     return _decision_path
 

@@ -72,6 +72,9 @@ class DecisionPath:
             uri=f"arn:aws:apigateway:{self.region}:lambda:path/2015-03-31/functions/{self.function_arn}/invocations")
         apigateway.create_deployment(restApiId=api, stageName="v1")
 
+    def deployed(self) -> bool:
+        return any(f["FunctionName"] == FUNCTION for f in self.client("lambda").list_functions().get("Functions", []))
+
     def add_group(self, group: str, use_case: str, test_gates: list[str], prod_gates: list[str]) -> None:
         """What synth writes from a use case's config; the next decision starts a fresh worker with it."""
         self.groups[group] = use_case
