@@ -9,7 +9,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.policy import Statement, document
-from modules.registry_guards import no_decisions
+from modules.registry_guards import role_policy
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,7 @@ class AssumableRole(Construct):
             )]),
         )
         # Whatever else the role may do, it never sets a version's approval status or lifecycle.
-        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id,
-                      policy=document([*props.statements, *no_decisions()]))
+        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=role_policy(props.statements))
 
     @property
     def arn(self) -> str:

@@ -33,6 +33,7 @@ from constructs import Construct
 
 from modules.checkov import skip_checks
 from modules.policy import Statement, account_root, document
+from modules.registry_guards import role_policy
 from modules.python_function import PythonFunction
 
 # What a prediction request must look like; the proxy checks the rest.
@@ -172,7 +173,7 @@ class ApiGatewayLogging(Construct):
             conditions={"StringEquals": {"aws:SourceAccount": account_id}},
         )]))
         logs = f"arn:aws:logs:{region}:{account_id}:log-group"
-        IamRolePolicy(self, "policy", name="execution-logs", role=role.id, policy=document([
+        IamRolePolicy(self, "policy", name="execution-logs", role=role.id, policy=role_policy([
             Statement(sid="ExecutionLogs", resources=(f"{logs}:API-Gateway-Execution-Logs_*", f"{logs}:API-Gateway-Execution-Logs_*:*"),
                       actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
                                "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy")),

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.policy import Statement, document
+from modules.registry_guards import role_policy
 from modules.secure_bucket import SecureBucket, SecureBucketProps
 
 TRACKING_SERVER_SIZES = ("Small", "Medium", "Large")
@@ -118,7 +119,7 @@ class MlflowTracking(Construct):
         # No sagemaker:* rights: AddTags, CreateModelPackage(Group), UpdateModelPackage and
         # DescribeModelPackageGroup are only needed for automatic model registration, which is off.
         IamRolePolicy(self, "role-policy", name="least-privilege", role=self.role.id,
-                      policy=document(self._artifact_statements("Server")))
+                      policy=role_policy(self._artifact_statements("Server")))
         self.server = SagemakerMlflowTrackingServer(
             self, "server",
             tracking_server_name=props.tracking_server_name,

@@ -29,6 +29,7 @@ from constructs import Construct
 
 from modules.artifact_store import ArtifactStoreRef
 from modules.policy import Statement, document
+from modules.registry_guards import role_policy
 
 CAPTURE_PREFIX = "data-capture"
 
@@ -146,7 +147,7 @@ class ModelEndpoint(Construct):
             Statement(sid="UseEndpointKey", actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
                       resources=(props.kms_key_arn,)),
         ]
-        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=document(statements))
+        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy(statements))
         return role
 
     @property

@@ -34,6 +34,7 @@ from constructs import Construct
 from modules.artifact_store import ArtifactStoreRef
 from modules.model_endpoint import ModelEndpoint, content_name
 from modules.policy import Statement, document
+from modules.registry_guards import role_policy
 
 REPORTS_PREFIX = "monitoring-reports"
 DRIFT_NAMESPACE = "/aws/sagemaker/Endpoints/data-metric"
@@ -122,7 +123,7 @@ class ModelMonitor(Construct):
         )]))
         bucket = f"arn:aws:s3:::{props.capture_bucket}"
         baseline_bucket, _, baseline_key = props.baseline_s3_uri.removeprefix("s3://").partition("/")
-        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=document([
+        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy([
             Statement(sid="ReadCapture", actions=("s3:GetObject",), resources=(f"{bucket}/*",)),
             Statement(sid="ListCapture", actions=("s3:ListBucket",), resources=(bucket,)),
             Statement(sid="WriteReports", actions=("s3:PutObject",), resources=(f"{bucket}/{REPORTS_PREFIX}/*",)),

@@ -26,7 +26,7 @@ from constructs import Construct
 from modules.checkov import skip_checks
 from modules.lambda_package import build_zip
 from modules.policy import Statement, document
-from modules.registry_guards import no_decisions
+from modules.registry_guards import role_policy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SRC = REPO_ROOT / "lambda_src"
@@ -90,7 +90,10 @@ class PythonFunction(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
             )]),
         )
-        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=document(self._statements()))
+        statements = self._statements()
+        # Only the decision function may set approval status or lifecycle (modules/registry_guards.py).
+        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id,
+                      policy=document(statements) if props.may_decide else role_policy(statements))
         self.function = LambdaFunction(
             self, "function",
             function_name=props.function_name,
@@ -140,7 +143,6 @@ class PythonFunction(Construct):
             *([Statement(sid="DeadLetter", actions=("sqs:SendMessage",), resources=(p.dead_letter_queue_arn,))]
               if p.dead_letter_queue_arn else []),
             *p.statements,
-            *([] if p.may_decide else no_decisions()),
         ]
 
     @property

@@ -15,7 +15,7 @@ the field, so "Null: false" reads "the request tries to set it". Values compare 
 from __future__ import annotations
 
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
-from modules.policy import Statement
+from modules.policy import Statement, document
 
 CREATE = "sagemaker:CreateModelPackage"
 UPDATE = "sagemaker:UpdateModelPackage"
@@ -64,3 +64,8 @@ def no_decisions(resources: tuple[str, ...] = ANY_PACKAGE, sid_prefix: str = "No
                     conditions={"Null": {key: "false"}}) for key in GOVERNED_KEYS],
         *registration_guard(resources, sid_prefix=sid_prefix),
     ]
+
+
+def role_policy(statements: list[Statement] | tuple[Statement, ...]) -> str:
+    """An identity policy for a role we create: its statements plus the Denies above, whatever the role does."""
+    return document([*statements, *no_decisions()])

@@ -1,4 +1,5 @@
-"""Governance (shared-services) account: registry, artifact store, governance table, registry sync."""
+"""Governance (shared-services) account: registry, artifact store, governance table, registry sync,
+the decision path, the metrics path and the audit archive."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from modules.metrics_bus import MetricsBus, MetricsBusProps, publisher_role_arn
 from modules.model_registry import ModelRegistry, ModelRegistryProps, SharedGroup
 from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
 from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
-from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps, find_apis
-from mlgov_core.decision import decision_schema
+from modules.decision_path import DecisionPath, DecisionPathProps
+from modules.inference_api import find_apis
 from stacks.account_stack import AccountStack
 
 CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
@@ -92,56 +93,19 @@ class GovernanceStack(AccountStack):
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         self._metrics_path(table, alarms)
-        decisions = self._decision_path(table, alarms)
-        self._governance_roles(table, decisions)
+        approver_role = f"{platform.name_prefix}-model-approver"
+        decisions = DecisionPath(self, "decisions", DecisionPathProps(
+            names=names, account_id=self.account_id, kms_key_arn=self.key.arn,
+            powertools_layer_arn=settings.powertools_layer_arn, log_retention_days=settings.log_retention_days,
+            use_case_by_group=config.use_case_by_group(),
+            gates_by_group={uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
+                            for uc in config.use_cases.values()},
+            invoker_role_arns=(f"arn:aws:iam::{self.account_id}:role/{approver_role}",),
+        ), table=table, alarms=alarms)
+        self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
 
-    def _decision_path(self, table: GovernanceTable, alarms: AlarmTopic) -> InferenceApi:
-        """The decision function behind an IAM-authorised API, and the registration guard on registry events."""
-        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
-        region = platform.home_region
-        dead_letters = DeadLetterQueue(self, "model-decisions-dlq", DeadLetterQueueProps(
-            queue_name=f"{platform.name_prefix}-model-decisions-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
-        ))
-        function = PythonFunction(self, "model-decisions", PythonFunctionProps(
-            function_name=names.function(names.DECISION_FUNCTION), source_dir="model_decisions",
-            account_id=self.account_id, region=region, kms_key_arn=self.key.arn,
-            layers=(settings.powertools_layer_arn,), log_retention_days=settings.log_retention_days,
-            dead_letter_queue_arn=dead_letters.arn, may_decide=True,
-            environment={
-                "GOVERNANCE_TABLE_NAME": names.governance_table,
-                "USE_CASE_BY_GROUP": environment_json(self.config.use_case_by_group()),
-                "GATES_BY_GROUP": environment_json({
-                    uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
-                    for uc in self.config.use_cases.values()}),
-                "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{region}:{self.account_id}:model-package/",
-                "ALARM_TOPIC_ARN": alarms.arn,
-                "POWERTOOLS_SERVICE_NAME": "model-decisions",
-                "LOG_LEVEL": "INFO",
-            },
-            statements=(
-                # The guard watches every group in the registry account, like the registry-sync rule.
-                Statement(sid="DecideVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
-                          resources=(f"arn:aws:sagemaker:{region}:{self.account_id}:model-package/*",)),
-                table.grant_read("ReadEvidence"),
-                table.grant_decision_claims("ClaimDecisions"),
-                alarms.grant_publish("RaiseAlarms"),
-            ),
-        ))
-        EventRoute(self, "registration-guard", EventRouteProps(
-            rule_name=f"{platform.name_prefix}-registration-guard", target_id="registration-guard",
-            description="Every registry change, so the decision function can reject a registration that is not a candidate",
-            event_pattern=MODEL_PACKAGE_STATE_CHANGE,
-        ), function=function, dead_letters=dead_letters)
-        dead_letters.finalize()
-        logging = ApiGatewayLogging(self, "apigateway-logging", self.account_id, region)
-        return InferenceApi(self, "decision-api", InferenceApiProps(
-            api_name=names.decision_api, kms_key_arn=self.key.arn, path_part="decisions",
-            request_schema=decision_schema(), description="Governed approve/reject decisions, IAM (SigV4) authorised",
-            log_retention_days=settings.log_retention_days, throttling_rate_limit=5, throttling_burst_limit=10,
-        ), proxy=function, logging=logging)
-
-    def _governance_roles(self, table: GovernanceTable, decisions: InferenceApi) -> None:
+    def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""
         platform, names = self.config.platform, self.names
         groups = [uc.model_package_group.name for uc in self.config.use_cases.values()]
@@ -150,9 +114,9 @@ class GovernanceStack(AccountStack):
             "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages"),
             resources=tuple(names.group_arn(g) for g in groups) + packages)
         AssumableRole(self, "model-approver", AccountRoleProps(
-            role_name=f"{platform.name_prefix}-model-approver", trusted_principals=tuple(platform.role_trust.model_approver),
+            role_name=approver_role, trusted_principals=tuple(platform.role_trust.model_approver),
             description="Approves or rejects model versions for Test and Prod in the central registry",
-            statements=(registry_read, table.grant_read("ReadGovernanceTable"), decisions.grant_invoke("MakeDecisions"),
+            statements=(registry_read, table.grant_read("ReadGovernanceTable"), decisions.grant_decide("MakeDecisions"),
                         find_apis("FindDecisionApi", platform.home_region)),
         ))
         AssumableRole(self, "compliance-officer", AccountRoleProps(

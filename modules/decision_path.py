@@ -1,0 +1,90 @@
+"""The governed decision path: the decision function behind an IAM-authorised API, and the
+registration guard on every registry change.
+
+The function's role is the one principal the group resource policy and every other role's policy
+leave free to set approval status and lifecycle (modules/registry_guards.py); its name comes from
+Names so the group policy can name the role before it exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from constructs import Construct
+
+from mlgov_core.decision import decision_schema
+from modules.alarm_topic import AlarmTopic
+from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
+from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
+from modules.governance_table import GovernanceTable
+from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps
+from modules.naming import Names
+from modules.policy import Statement
+from modules.python_function import PythonFunction, PythonFunctionProps, environment_json
+
+
+@dataclass(frozen=True)
+class DecisionPathProps:
+    names: Names
+    account_id: str
+    kms_key_arn: str
+    powertools_layer_arn: str
+    use_case_by_group: dict[str, str]
+    # group -> {"Test": [gate, ...], "Prod": [gate, ...]}, from each use case's config
+    gates_by_group: dict[str, dict[str, list[str]]]
+    # The roles that may call the decision API (its resource policy): the approvers'.
+    invoker_role_arns: tuple[str, ...]
+    log_retention_days: int = 365
+    # Decisions are rare and human: a low rate limit costs nobody and slows a runaway script.
+    throttling_rate_limit: float = 5
+    throttling_burst_limit: int = 10
+
+
+class DecisionPath(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: DecisionPathProps, *,
+                 table: GovernanceTable, alarms: AlarmTopic) -> None:
+        super().__init__(scope, construct_id)
+        names, region = props.names, props.names.region
+        dead_letters = DeadLetterQueue(self, "dlq", DeadLetterQueueProps(
+            queue_name=f"{names.prefix}-{names.DECISION_FUNCTION}-dlq", kms_key_arn=props.kms_key_arn,
+            alarm_topic_arn=alarms.arn,
+        ))
+        function = PythonFunction(self, "function", PythonFunctionProps(
+            function_name=names.function(names.DECISION_FUNCTION), source_dir="model_decisions",
+            account_id=props.account_id, region=region, kms_key_arn=props.kms_key_arn,
+            layers=(props.powertools_layer_arn,), log_retention_days=props.log_retention_days,
+            dead_letter_queue_arn=dead_letters.arn, may_decide=True,
+            environment={
+                "GOVERNANCE_TABLE_NAME": names.governance_table,
+                "USE_CASE_BY_GROUP": environment_json(props.use_case_by_group),
+                "GATES_BY_GROUP": environment_json(props.gates_by_group),
+                "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/",
+                "ALARM_TOPIC_ARN": alarms.arn,
+                "POWERTOOLS_SERVICE_NAME": "model-decisions",
+                "LOG_LEVEL": "INFO",
+            },
+            statements=(
+                # The guard watches every group in the registry account, like the registry-sync rule.
+                Statement(sid="DecideVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
+                          resources=(f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/*",)),
+                table.grant_read("ReadEvidence"),
+                table.grant_decision_claims("ClaimDecisions"),
+                alarms.grant_publish("RaiseAlarms"),
+            ),
+        ))
+        EventRoute(self, "registration-guard", EventRouteProps(
+            rule_name=f"{names.prefix}-registration-guard", target_id="registration-guard",
+            description="Every registry change, so the decision function can reject a registration that is not a candidate",
+            event_pattern=MODEL_PACKAGE_STATE_CHANGE,
+        ), function=function, dead_letters=dead_letters)
+        dead_letters.finalize()
+        self.api = InferenceApi(self, "api", InferenceApiProps(
+            api_name=names.decision_api, kms_key_arn=props.kms_key_arn, path_part="decisions",
+            request_schema=decision_schema(), description="Governed approve/reject decisions, IAM (SigV4) authorised",
+            invoker_role_arns=props.invoker_role_arns, log_retention_days=props.log_retention_days, throttling_rate_limit=props.throttling_rate_limit,
+            throttling_burst_limit=props.throttling_burst_limit,
+        ), proxy=function, logging=ApiGatewayLogging(self, "apigateway-logging", props.account_id, region))
+
+    def grant_decide(self, sid: str) -> Statement:
+        """For the approver: invoke POST /decisions (the function decides whether the caller may)."""
+        return self.api.grant_invoke(sid)
