@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-READ = ("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
-REGISTER = (*READ, "sagemaker:CreateModelPackage")  # dev
-DEPLOY = (*READ, "sagemaker:CreateModel")  # test and prod
+from mlgov_config import AccountRole
+from modules.model_registry import CONSUMER_ACTIONS, READ_ACTIONS
+
+READ = READ_ACTIONS
+REGISTER = CONSUMER_ACTIONS[AccountRole.DEV]
+DEPLOY = CONSUMER_ACTIONS[AccountRole.TEST]  # test and prod alike
 
 
 def group_policy(group_arn: str, consumers: dict[str, tuple[str, ...]], extra: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
