@@ -158,8 +158,9 @@ def test_execution_role_is_sagemaker_only_and_least_privilege(dev, tracking_serv
     assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": DEV_ACCOUNT}}
     _, bucket = artifact_bucket(dev, tracking_server)
     bucket_arn = f"arn:aws:s3:::{bucket['bucket']}"
-    for st in statements(policy):
-        assert st["Effect"] == "Allow"
+    denies = [st["Sid"] for st in statements(policy) if st["Effect"] == "Deny"]
+    assert denies and all(sid.startswith("NoDecision") for sid in denies), denies  # registry_guards only
+    for st in (st for st in statements(policy) if st["Effect"] == "Allow"):
         for action in actions(st):
             assert action.split(":")[0] in ("s3", "kms"), f"{role_name}: {action} (automatic registration is off; no sagemaker rights)"
         if any(a.startswith("s3:") for a in actions(st)):
