@@ -193,13 +193,13 @@ def copy_config(dest: Path, group: str) -> Path:
 @pytest.fixture
 def apv(tmp_path: Path) -> ApvEnv:
     url = sandbox_url()
-    group = f"apv-{uuid.uuid4().hex[:10]}"
+    gates = load_config(REPO_ROOT / "config").use_cases["credit-risk"].gates  # what copy_config keeps
+    group = decision_path(url).take_group("credit-risk", gates.test, gates.prod)
     config = copy_config(tmp_path, group)
     env = ApvEnv(url=url, config_dir=config, group=group, group_arn="")
     env.group_arn = env.gov().create_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
     use_case = load_config(config).use_cases["credit-risk"]
     env.gov().put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=shared_group_policy(config, use_case))
-    decision_path(url).add_group(group, "credit-risk", use_case.gates.test, use_case.gates.prod)
     return env
 
 

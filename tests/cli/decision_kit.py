@@ -3,14 +3,16 @@
 What the governance stack creates for it, in the same shape: the decision function (the real
 lambda_src/model_decisions zip, run by the sandbox's Lambda runner) under its role
 ``mlgov-model-decisions-lambda``, the IAM-authorised REST API ``mlgov-decisions`` (POST /decisions,
-AWS_PROXY), the governance table and an alarm topic. Groups are added to the function's environment
-as tests create them (the stack writes them from config).
+AWS_PROXY), the governance table and an alarm topic. The function's environment names the groups (the
+stack writes them from config); tests take group names from a batch configured ahead, so the function's
+worker stays warm across a batch instead of starting cold for every test.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ FUNCTION = "mlgov-model-decisions"
 DECIDER_ROLE = f"arn:aws:iam::111111111111:role/{FUNCTION}-lambda"
 API = "mlgov-decisions"
 TABLE = "mlgov-model-stage-governance"
+BATCH = 32  # groups per environment update: the environment stays well under Lambda's 4 KB
 LAMBDA_TRUST = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
@@ -33,6 +36,7 @@ class DecisionPath:
         self.client, self.region, self.account = client, region, account
         self.groups: dict[str, str] = {}
         self.gates: dict[str, dict[str, list[str]]] = {}
+        self._free: list[str] = []
         create_governance_table(client("dynamodb"), TABLE)
         self.topic = client("sns").create_topic(Name="mlgov-governance-alarms")["TopicArn"]
         role = client("iam").create_role(RoleName=f"{FUNCTION}-lambda", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
@@ -75,9 +79,13 @@ class DecisionPath:
     def deployed(self) -> bool:
         return any(f["FunctionName"] == FUNCTION for f in self.client("lambda").list_functions().get("Functions", []))
 
-    def add_group(self, group: str, use_case: str, test_gates: list[str], prod_gates: list[str]) -> None:
-        """What synth writes from a use case's config; the next decision starts a fresh worker with it."""
-        self.groups[group] = use_case
-        self.gates[group] = {"Test": list(test_gates), "Prod": list(prod_gates)}
-        self.client("lambda").update_function_configuration(FunctionName=FUNCTION,
-                                                            Environment={"Variables": self._environment()})
+    def take_group(self, use_case: str, test_gates: list[str], prod_gates: list[str]) -> str:
+        """A group name the function knows, with these gates (a new batch, one configuration update, when used up)."""
+        if not self._free:
+            batch = uuid.uuid4().hex[:6]
+            self._free = [f"apv-{batch}-{i:02d}" for i in range(BATCH)]
+            self.groups = {group: use_case for group in self._free}
+            self.gates = {group: {"Test": list(test_gates), "Prod": list(prod_gates)} for group in self._free}
+            self.client("lambda").update_function_configuration(FunctionName=FUNCTION,
+                                                                Environment={"Variables": self._environment()})
+        return self._free.pop(0)
