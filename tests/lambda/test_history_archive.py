@@ -93,7 +93,7 @@ def test_each_history_item_is_archived_once_under_its_change_day(streamed, setti
     expected = {archive.history_key(item) for item in history_of()}
     assert set(objects) == expected  # history only: no STATE, no CHAIN head
     assert sorted(k.split("/")[1] for k in objects) == ["dt=2025-03-04", "dt=2025-03-05"]
-    assert all(k.startswith(f"history/dt=") and "%23" in k and "#" not in k for k in objects)
+    assert all(k.startswith("history/dt=") and "%23" in k and "#" not in k for k in objects)
     lines = [line for data in objects.values() for line in _lines(data)]
     assert len(lines) == 2  # one JSON line per object
     assert chain.verify_chain(lines, check_head=False) == []  # the archive re-verifies without the table

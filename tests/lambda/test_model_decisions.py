@@ -12,7 +12,7 @@ from sync_testkit import GROUP, TABLE, USE_CASE
 
 from mlgov_core import decision, keys
 from mlgov_core.metrics_sync import record_metrics_report
-from mlgov_core.rules import Stage, StageStatus
+
 
 APPROVER = "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/carol"
 SETTINGS_FOR_DECISIONS = decision.DecisionSettings(

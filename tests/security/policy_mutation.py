@@ -13,9 +13,10 @@ from typing import Any
 
 
 Mutation = Callable[[dict[str, Any]], dict[str, Any]]
+Sids = tuple[str, ...] | Callable[[str], bool]  # statement ids, or a predicate on the Sid
 
 
-def without_statements(sids: tuple[str, ...] | Callable[[str], bool]) -> Mutation:
+def without_statements(sids: Sids) -> Mutation:
     """Drop the statements named (a tuple of Sids, or a predicate on the Sid)."""
     def mutate(document: dict[str, Any]) -> dict[str, Any]:
         drop = (lambda sid: sid in sids) if isinstance(sids, tuple) else sids
@@ -44,36 +45,35 @@ def without_condition_key(key: str) -> Mutation:
 
 
 @contextmanager
-def mutated(read: Callable[[], str], write: Callable[[str], Any],
-            mutation: tuple[str, ...] | Callable[[str], bool] | Mutation) -> Iterator[None]:
-    """A Sid tuple or Sid predicate drops statements; a Mutation (document -> document) does anything else."""
-    mutate = mutation if getattr(mutation, "__name__", "") == "mutate" else without_statements(mutation)  # type: ignore[arg-type]
+def mutated(read: Callable[[], str], write: Callable[[str], Any], mutation: Mutation) -> Iterator[None]:
     original = read()
-    write(json.dumps(mutate(json.loads(original))))
+    write(json.dumps(mutation(json.loads(original))))
     try:
         yield
     finally:
         write(original)
 
 
-def group_policy(sagemaker: Any, group: str, sids: Any) -> Any:
+def group_policy(sagemaker: Any, group: str, sids: Sids) -> Any:
     return mutated(lambda: sagemaker.get_model_package_group_policy(ModelPackageGroupName=group)["ResourcePolicy"],
-                   lambda p: sagemaker.put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=p), sids)
+                   lambda p: sagemaker.put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=p),
+                   without_statements(sids))
 
 
-def bucket_policy(s3: Any, bucket: str, sids: Any) -> Any:
+def bucket_policy(s3: Any, bucket: str, sids: Sids) -> Any:
     return mutated(lambda: s3.get_bucket_policy(Bucket=bucket)["Policy"],
-                   lambda p: s3.put_bucket_policy(Bucket=bucket, Policy=p), sids)
+                   lambda p: s3.put_bucket_policy(Bucket=bucket, Policy=p), without_statements(sids))
 
 
-def role_policy(iam: Any, role: str, policy_name: str, sids: Any) -> Any:
+def role_policy(iam: Any, role: str, policy_name: str, sids: Sids) -> Any:
     def read() -> str:
         document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
         return document if isinstance(document, str) else json.dumps(document)
 
-    return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p), sids)
+    return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p),
+                   without_statements(sids))
 
 
-def bus_policy(events: Any, bus: str, sids: Any) -> Any:
+def bus_policy(events: Any, bus: str, mutation: Mutation) -> Any:
     return mutated(lambda: events.describe_event_bus(Name=bus)["Policy"],
-                   lambda p: events.put_permission(EventBusName=bus, Policy=p), sids)
+                   lambda p: events.put_permission(EventBusName=bus, Policy=p), mutation)

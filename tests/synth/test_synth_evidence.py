@@ -9,7 +9,7 @@ import pytest
 
 from mlgov_config import AccountRole
 from modules.naming import Names
-from tf_json import actions, as_list, attached, config, iam_role_policy, principal_values, referenced, resources, statements
+from tf_json import actions, as_list, config, iam_role_policy, principal_values, referenced, resources, statements
 
 pytestmark = pytest.mark.synth
 

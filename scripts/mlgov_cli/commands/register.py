@@ -34,7 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.context import Context
 from mlgov_cli.errors import AwsFailure, CliError, RuleViolation, aws_failure
-from mlgov_cli.mlflow_source import MODEL_ARTIFACT_PATH, MlflowSource, RunInfo, RunNotFound, TrackingError, package_model
+from mlgov_cli.mlflow_source import MlflowSource, RunInfo, RunNotFound, TrackingError, package_model
 from mlgov_cli.output import emit, emit_object, progress
 from mlgov_config import AccountRole, UseCaseConfig
 from mlgov_core import keys, records, rules, store, timeparse
