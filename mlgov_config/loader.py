@@ -10,6 +10,9 @@ from pydantic import ValidationError
 
 from mlgov_config.errors import ConfigError
 from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCaseConfig
+from mlgov_core.release import is_release_group, release_group
+
+SAGEMAKER_NAME_MAX = 63
 
 PLATFORM_FILE = "platform.yaml"
 USE_CASE_DIR = "use_cases"
@@ -62,6 +65,19 @@ def _check_baseline(uc: UseCaseConfig, platform: PlatformConfig, path: Path) -> 
             f"store's prefix that only the governance account writes), e.g. {prefix}{uc.name}/v1/ (value {uri!r})"])
 
 
+def _check_release_group(uc: UseCaseConfig, path: Path) -> None:
+    """A group shared with prod gets a release group named after it (mlgov_core.release): it must fit too."""
+    name = uc.model_package_group.name
+    if is_release_group(name):
+        raise ConfigError(str(path), [f"field 'model_package_group.name': {name[:70]!r} ends in {release_group('')!r}, "
+                                      "which names prod release groups; choose another name"])
+    if AccountRole.PROD in uc.shared_with and len(release_group(name)) > SAGEMAKER_NAME_MAX:
+        raise ConfigError(str(path), [
+            f"field 'model_package_group.name': {name[:70]!r} is {len(name)} characters; shared with prod it may have at "
+            f"most {SAGEMAKER_NAME_MAX - len(release_group(''))}, because its prod release group {release_group('<name>')!r} "
+            f"must fit SageMaker's {SAGEMAKER_NAME_MAX}"])
+
+
 def load_config(config_dir: Path | str) -> MlgovConfig:
     """Validate every file; raise ConfigError on the first bad file, before anything is built."""
     config_dir = Path(config_dir)
@@ -88,6 +104,7 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
                 raise ConfigError(str(path), [f"field 'deployments.{role.value}': the group is not shared with "
                                               f"{role.value!r} (add it to shared_with, value {[r.value for r in uc.shared_with]!r})"])
         _check_baseline(uc, platform, path)
+        _check_release_group(uc, path)
         group = uc.model_package_group.name
         if group in group_owner:
             raise ConfigError(

@@ -213,6 +213,9 @@ class TestDeployment(Strict):
 class ProductionVariant(Strict):
     name: str
     version: int = Field(ge=1)
+    # The version's prod release (mlgov_core.release): what prod builds its model from. Its Prod
+    # approval creates it; `mlgov promote --to prod` writes the number and `mlgov check` verifies it.
+    release: int = Field(ge=1)
     weight: float = Field(gt=0)
     instance_type: str = Field(default="ml.m5.large", pattern=rf"^{INSTANCE_TYPE}$")
     instance_count: int = Field(default=1, ge=1, le=10)

@@ -34,6 +34,8 @@ class DecisionPathProps:
     gates_by_group: dict[str, dict[str, list[str]]]
     # The roles that may call the decision API (its resource policy): the approvers'.
     invoker_role_arns: tuple[str, ...]
+    # Groups shared with prod: a Prod approval writes a release into their release group.
+    released_groups: tuple[str, ...] = ()
     log_retention_days: int = 365
     # Decisions are rare and human: a low rate limit costs nobody and slows a runaway script.
     throttling_rate_limit: float = 5
@@ -60,6 +62,8 @@ class DecisionPath(Construct):
                 "GATES_BY_GROUP": environment_json(props.gates_by_group),
                 "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/",
                 "ALARM_TOPIC_ARN": alarms.arn,
+                "RELEASED_GROUPS": environment_json(sorted(props.released_groups)),
+                "DECISION_ROLE_ARN": names.decision_function_role_arn,
                 "POWERTOOLS_SERVICE_NAME": "model-decisions",
                 "LOG_LEVEL": "INFO",
             },
@@ -67,6 +71,7 @@ class DecisionPath(Construct):
                 # The guard watches every group in the registry account, like the registry-sync rule.
                 Statement(sid="DecideVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
                           resources=(f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/*",)),
+                *self._release_statements(props),
                 table.grant_read("ReadEvidence"),
                 table.grant_decision_claims("ClaimDecisions"),
                 alarms.grant_publish("RaiseAlarms"),
@@ -84,6 +89,14 @@ class DecisionPath(Construct):
             invoker_role_arns=props.invoker_role_arns, log_retention_days=props.log_retention_days, throttling_rate_limit=props.throttling_rate_limit,
             throttling_burst_limit=props.throttling_burst_limit,
         ), proxy=function, logging=ApiGatewayLogging(self, "apigateway-logging", props.account_id, region))
+
+    @staticmethod
+    def _release_statements(props: DecisionPathProps) -> tuple[Statement, ...]:
+        if not props.released_groups:
+            return ()
+        releases = [props.names.release_group(g) for g in sorted(props.released_groups)]
+        return (Statement(sid="ReleaseToProd", actions=("sagemaker:CreateModelPackage",), resources=tuple(
+            arn for r in releases for arn in (props.names.group_arn(r), props.names.group_packages_arn(r)))),)
 
     def grant_decide(self, sid: str) -> Statement:
         """For the approver: invoke POST /decisions (the function decides whether the caller may)."""

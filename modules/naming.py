@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from mlgov_config import AccountRole, MlgovConfig
 from mlgov_config.models import artifact_bucket_name
+from mlgov_core import release
 
 
 @dataclass(frozen=True)
@@ -101,3 +102,11 @@ class Names:
 
     def group_packages_arn(self, group: str) -> str:
         return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group.lower()}/*"
+
+    # The prod account builds models only from a group's release group (mlgov_core.release).
+    @staticmethod
+    def release_group(group: str) -> str:
+        return release.release_group(group)
+
+    def release_package_arn(self, group: str, release_number: int) -> str:
+        return self.package_arn(release.release_group(group), release_number)

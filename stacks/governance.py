@@ -20,6 +20,7 @@ from modules.python_function import PythonFunction, PythonFunctionProps, environ
 from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
 from modules.decision_path import DecisionPath, DecisionPathProps
 from modules.inference_api import find_apis
+from mlgov_core.release import release_group
 from stacks.account_stack import AccountStack
 
 CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
@@ -84,12 +85,13 @@ class GovernanceStack(AccountStack):
                 _describe_packages(self.account_id, region),
             ),
         ))
-        # No filter on group names: a group created outside onboarding is recorded as "unassigned"
-        # in the governance table instead of escaping review.
+        # No filter on group names but our release groups: a group created outside onboarding is recorded
+        # as "unassigned" instead of escaping review. A prod release is recorded on its source version
+        # (the Prod approval names it), and the registration guard watches release groups.
         EventRoute(self, "registry-events", EventRouteProps(
             rule_name=f"{platform.name_prefix}-registry-changes", target_id="registry-sync",
             description="Every SageMaker model package state change in the registry account",
-            event_pattern=MODEL_PACKAGE_STATE_CHANGE,
+            event_pattern=_without_release_groups(config),
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         self._metrics_path(table, alarms)
@@ -101,6 +103,8 @@ class GovernanceStack(AccountStack):
             gates_by_group={uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
                             for uc in config.use_cases.values()},
             invoker_role_arns=(f"arn:aws:iam::{self.account_id}:role/{approver_role}",),
+            released_groups=tuple(uc.model_package_group.name for uc in config.use_cases.values()
+                                  if AccountRole.PROD in uc.shared_with),
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
@@ -182,6 +186,14 @@ class GovernanceStack(AccountStack):
             powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
             alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
         ), table=table)
+
+
+def _without_release_groups(config: MlgovConfig) -> dict:
+    releases = sorted(release_group(uc.model_package_group.name) for uc in config.use_cases.values()
+                      if AccountRole.PROD in uc.shared_with)
+    if not releases:
+        return MODEL_PACKAGE_STATE_CHANGE
+    return {**MODEL_PACKAGE_STATE_CHANGE, "detail": {"ModelPackageGroupName": [{"anything-but": releases}]}}
 
 
 def _describe_packages(account_id: str, region: str) -> Statement:

@@ -75,7 +75,8 @@ class WorkloadStack(AccountStack):
         if isinstance(deployment, TestDeployment):
             return (EndpointVariant("qa", self.names.package_arn(group, deployment.version), deployment.version, 1,
                                     deployment.instance_type, deployment.instance_count),)
-        return tuple(EndpointVariant(v.name, self.names.package_arn(group, v.version), v.version, v.weight,
+        # Prod builds from the version's release (mlgov_core.release): the source group refuses it CreateModel.
+        return tuple(EndpointVariant(v.name, self.names.release_package_arn(group, v.release), v.version, v.weight,
                                      v.instance_type, v.instance_count) for v in deployment.variants)
 
     def _serve(self, use_case: UseCaseConfig, deployment: TestDeployment | ProdDeployment) -> None:
@@ -124,6 +125,8 @@ class WorkloadStack(AccountStack):
     def _deployer_role(self) -> None:
         names, prefix, config = self.names, self.config.platform.name_prefix, self.config
         groups = [uc.model_package_group.name for uc in config.use_cases.values() if self.role in uc.shared_with]
+        if self.role == AccountRole.PROD:
+            groups += [names.release_group(g) for g in groups]
         own = f"arn:aws:sagemaker:{names.region}:{self.account_id}"
         statements = [
             Statement(sid="ManageEndpoints", actions=DEPLOY_ACTIONS, resources=(

@@ -8,7 +8,10 @@ the identity API Gateway verified (SigV4), never a name the caller typed. Order 
    for an approval, the use case's gates on the QA evidence metrics-ingest recorded;
 2. claim the decision in the governance table: a ``DECISION#<stage>`` item written only if absent,
    so two approvers deciding the same version at the same moment cannot both pass the checks;
-3. write the registry in one UpdateModelPackage; if that fails the claim is withdrawn.
+3. for a Prod approval, create the version's prod release (mlgov_core.release), the only thing the
+   prod account may build a model from;
+4. write the registry in one UpdateModelPackage; if that fails the release is rejected and the
+   claim withdrawn.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlgov_core import gates, identity, keys, records, registry, rules, timeparse
+from mlgov_core import gates, identity, keys, records, registry, release, rules, timeparse
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
 DECISION_REASON_KEY = "decision_reason"
@@ -60,6 +63,8 @@ class DecisionSettings:
     use_case_by_group: Mapping[str, str]
     # group -> stage ("Test"/"Prod") -> gate expressions, from each use case's config
     gates_by_group: Mapping[str, Mapping[str, list[str]]]
+    # Groups shared with prod: a Prod approval creates a release in their release group.
+    released_groups: frozenset[str] = frozenset()
 
     def gates_for(self, group: str, stage: Stage) -> list[str]:
         return list(self.gates_by_group.get(group, {}).get(stage.value, []))
@@ -94,6 +99,7 @@ class Outcome:
     decided_by: str
     previous: str
     gate_results: list[gates.GateResult] = field(default_factory=list)
+    release_arn: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         approved = self.request.decision == StageStatus.APPROVED
@@ -104,6 +110,8 @@ class Outcome:
             "approval_status": (ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED).value,
             "gates": [{"gate": str(r.gate), "value": r.value, "passed": r.passed, "reason": r.reason}
                       for r in self.gate_results],
+            "release_arn": self.release_arn,
+            "release": release.release_number(self.release_arn) if self.release_arn else None,
         }
 
 
@@ -199,19 +207,35 @@ def decide(request: DecisionRequest, decided_by: str, settings: DecisionSettings
         if failed:
             raise Refused(f"{refused}: the QA gates do not pass on the QA metrics metrics-ingest recorded: " + "; ".join(failed))
 
+    to_release = None
+    if request.decision == StageStatus.APPROVED and target == Stage.PROD and group in settings.released_groups:
+        try:
+            to_release = release.create_request(response, group, version, description_text(
+                f"Prod release of version {version} of {group}, approved by {decided_by}: {request.reason}"))
+        except ValueError as error:
+            raise Refused(f"{refused}: {error}") from None
+
     claim = _claim(dynamodb, settings.table_name, request, decided_by)
+    release_arn = None
     try:
-        sagemaker.update_model_package(**update_request(state.arn or package_arn, request, decided_by))
+        if to_release:
+            release_arn = sagemaker.create_model_package(**to_release)["ModelPackageArn"]
+        sagemaker.update_model_package(**update_request(state.arn or package_arn, request, decided_by, release_arn))
     except Exception:
+        if release_arn:
+            sagemaker.update_model_package(**release.withdraw_request(
+                release_arn, f"withdrawn: the Prod approval of version {version} of {group} could not be written"))
         _withdraw(dynamodb, settings.table_name, request, claim)
         raise
-    return Outcome(request=request, decided_by=decided_by, previous=state.summary(), gate_results=results)
+    return Outcome(request=request, decided_by=decided_by, previous=state.summary(), gate_results=results,
+                   release_arn=release_arn)
 
 
-def update_request(arn: str, request: DecisionRequest, decided_by: str) -> dict[str, Any]:
-    """Approval status, lifecycle and who/why in one UpdateModelPackage: all of it or nothing."""
+def update_request(arn: str, request: DecisionRequest, decided_by: str, release_arn: str | None = None) -> dict[str, Any]:
+    """Approval status, lifecycle, who/why and the prod release in one UpdateModelPackage: all of it or nothing."""
     approved = request.decision == StageStatus.APPROVED
     description = description_text(request.reason)
+    released = {release.RELEASE_KEY: str(release.release_number(release_arn))} if release_arn else {}
     return {
         "ModelPackageArn": arn,
         "ModelApprovalStatus": (ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED).value,
@@ -222,6 +246,7 @@ def update_request(arn: str, request: DecisionRequest, decided_by: str) -> dict[
             records.DECIDED_BY_KEYS[ApprovalStatus.APPROVED if approved else ApprovalStatus.REJECTED]: metadata_value(decided_by),
             DECISION_REASON_KEY: metadata_value(request.reason),
             DECISION_STAGE_KEY: request.stage.value,
+            **released,
         },
     }
 

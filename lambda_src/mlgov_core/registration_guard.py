@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mlgov_core import decision, records, timeparse
+from mlgov_core import decision, records, registry, release, timeparse
 from mlgov_core.events import ModelPackageStateChangeEvent
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
@@ -19,7 +19,7 @@ GUARD_NAME = "mlgov-registration-guard"
 # Keys only trusted writers set: decisions (decision function), QA results (metrics-ingest).
 # registered_by is the registry's CreatedBy; a value in metadata could only be a forgery.
 RESERVED_KEYS = frozenset({records.REGISTERED_BY_KEY, *records.DECIDED_BY_KEYS.values(),
-                           decision.DECISION_REASON_KEY, decision.DECISION_STAGE_KEY})
+                           decision.DECISION_REASON_KEY, decision.DECISION_STAGE_KEY, release.RELEASE_KEY})
 RESERVED_PREFIXES = (records.QA_METRIC_PREFIX,)
 
 
@@ -63,11 +63,27 @@ class GuardOutcome:
         return bool(self.violations)
 
 
-def enforce(event: ModelPackageStateChangeEvent, *, sagemaker: Any, alarm: Any, alarm_topic_arn: str) -> GuardOutcome:
+def release_violations(described: Any, decider_role_arn: str | None) -> list[str]:
+    """A prod release is legitimate only when the decision function created it (at a Prod approval)."""
+    created_by = registry.identity_name(described.get("CreatedBy"))
+    if records.is_session_of(created_by, decider_role_arn):
+        return []
+    return [f"prod release created by {created_by or 'an unrecorded identity'}, not by the decision function"]
+
+
+def enforce(event: ModelPackageStateChangeEvent, *, sagemaker: Any, alarm: Any, alarm_topic_arn: str,
+            decider_role_arn: str | None = None) -> GuardOutcome:
     """Reject a registration that breaks the rules and publish the alarm; other events pass untouched."""
     arn = event.detail.ModelPackageArn
     if not is_registration(event):
         return GuardOutcome(arn=arn, checked=False)
+    if release.is_release_group(event.detail.ModelPackageGroupName):
+        found = release_violations(sagemaker.describe_model_package(ModelPackageName=arn), decider_role_arn)
+        if found:
+            sagemaker.update_model_package(**release.withdraw_request(arn, decision.description_text(
+                "registration guard: " + "; ".join(found))))
+            _alarm(alarm, alarm_topic_arn, arn, "registration guard: " + "; ".join(found))
+        return GuardOutcome(arn=arn, checked=True, violations=tuple(found))
     found = violations(event)
     if not found:
         return GuardOutcome(arn=arn, checked=True)
@@ -88,6 +104,10 @@ def enforce(event: ModelPackageStateChangeEvent, *, sagemaker: Any, alarm: Any, 
         CustomerMetadataProperties=written,
         **({"CustomerMetadataPropertiesToRemove": forged} if forged else {}),
     )
-    alarm.publish(TopicArn=alarm_topic_arn, Subject="mlgov: a registration broke the registration guard"[:100],
-                  Message=f"{arn} was rejected automatically. {reason}")
+    _alarm(alarm, alarm_topic_arn, arn, reason)
     return GuardOutcome(arn=arn, checked=True, violations=tuple(found))
+
+
+def _alarm(alarm: Any, topic_arn: str, arn: str, reason: str) -> None:
+    alarm.publish(TopicArn=topic_arn, Subject="mlgov: a registration broke the registration guard",
+                  Message=f"{arn} was rejected automatically. {reason}")

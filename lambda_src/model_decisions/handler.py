@@ -27,6 +27,9 @@ app = APIGatewayRestResolver()
 GATES_ENV = "GATES_BY_GROUP"
 PACKAGE_PREFIX_ENV = "MODEL_PACKAGE_ARN_PREFIX"
 ALARM_TOPIC_ENV = "ALARM_TOPIC_ARN"
+RELEASED_GROUPS_ENV = "RELEASED_GROUPS"
+# Its own role: the guard accepts a prod release only when this role created it.
+ROLE_ENV = "DECISION_ROLE_ARN"
 
 
 def settings() -> decision.DecisionSettings:
@@ -35,10 +38,11 @@ def settings() -> decision.DecisionSettings:
         raise ConfigurationError("GOVERNANCE_TABLE_NAME is not set: the decision function needs the governance table")
     try:
         gates_by_group = json.loads(os.environ.get(GATES_ENV) or "{}")
+        released = json.loads(os.environ.get(RELEASED_GROUPS_ENV) or "[]")
     except json.JSONDecodeError as error:
-        raise ConfigurationError(f"{GATES_ENV} is not valid JSON ({error.msg})") from None
+        raise ConfigurationError(f"{GATES_ENV} or {RELEASED_GROUPS_ENV} is not valid JSON ({error.msg})") from None
     return decision.DecisionSettings(table_name=table, use_case_by_group=use_case_mapping(os.environ),
-                                     gates_by_group=gates_by_group)
+                                     gates_by_group=gates_by_group, released_groups=frozenset(released))
 
 
 def _answer(status: int, body: dict[str, Any]) -> Response:
@@ -82,7 +86,7 @@ def post_decision() -> Response:
 def _guard(event: dict[str, Any]) -> dict[str, Any]:
     outcome = registration_guard.enforce(
         parse_event(event), sagemaker=aws.client("sagemaker"), alarm=aws.client("sns"),
-        alarm_topic_arn=os.environ[ALARM_TOPIC_ENV])
+        alarm_topic_arn=os.environ[ALARM_TOPIC_ENV], decider_role_arn=os.environ.get(ROLE_ENV))
     if outcome.rejected:
         logger.warning("registration rejected by the guard", extra={"arn": outcome.arn, "violations": outcome.violations})
     return {"arn": outcome.arn, "checked": outcome.checked, "rejected": outcome.rejected}

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_config import UseCaseConfig
-from mlgov_core import decision, evidence, gates, records, registry, rules
+from mlgov_core import decision, evidence, gates, records, registry, release, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 
 # IAM's RoleSessionName: 2 to 64 of [\w+=,.@-].
@@ -106,6 +106,22 @@ def read_version(ctx: Context, sagemaker: Any, group: str, version: int) -> Vers
             return None
         raise
     return parse_state(group, version, response)
+
+
+def read_release(ctx: Context, sagemaker: Any, group: str, number: int) -> dict[str, Any] | None:
+    """Release ``number`` of the group's prod release group as described, or None if there is none."""
+    try:
+        return sagemaker.describe_model_package(ModelPackageName=ctx.names.release_package_arn(group, number))
+    except ClientError as error:
+        if registry.is_not_found(error):
+            return None
+        raise
+
+
+def released_as(state: VersionState) -> int | None:
+    """The prod release the decision function recorded on the version at its Prod approval."""
+    value = state.metadata.get(release.RELEASE_KEY, "")
+    return int(value) if value.isdigit() and int(value) >= 1 else None
 
 
 def read_versions(ctx: Context, sagemaker: Any, wanted: list[tuple[str, int]]) -> dict[tuple[str, int], VersionState | None]:

@@ -130,6 +130,13 @@ CASES: list[tuple[str, Change, str, tuple[str, ...]]] = [
      "deployments.prod.data_capture_percent", ("0",)),
     # a prod deployment without its monitoring section is an error too (no silent default)
     ("prod without monitoring", lambda d: d["deployments"]["prod"].pop("monitoring"), "deployments.prod.monitoring", ("required",)),
+    # prod releases (mlgov_core.release)
+    ("prod variant without release", lambda d: prod_variants(d)[0].pop("release"), "deployments.prod.variants.0.release", ("required",)),
+    ("prod release 0", variant_key(1, "release", 0), "deployments.prod.variants.1.release", ("0",)),
+    ("group too long for its release group", lambda d: d["model_package_group"].update(name="g" * 51),
+     "model_package_group.name", ("51 characters", "at most 50", "-prod-release")),
+    ("group named like a release group", lambda d: d["model_package_group"].update(name="credit-prod-release"),
+     "model_package_group.name", ("credit-prod-release", "release groups")),
     # unknown keys
     ("unknown deployments key", deployments_key("staging", {"version": 1}), "deployments.staging", ("staging", "unknown key")),
     ("unknown test key", on_test("weight", 100), "deployments.test.weight", ("unknown key", "100")),

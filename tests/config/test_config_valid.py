@@ -77,7 +77,10 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     ids=["one-char", "mixed-case", "double-hyphen", "mixed", "63-chars"],
 )
 def test_valid_group_names(config_dir: Path, group_name: str):
-    _edit(config_dir / "use_cases" / "credit-risk.yaml", lambda d: d["model_package_group"].update(name=group_name))
+    # 63 characters only for a group not shared with prod (its release group needs the suffix too)
+    _edit(config_dir / "use_cases" / "credit-risk.yaml", lambda d: d.update(
+        model_package_group={**d["model_package_group"], "name": group_name}, shared_with=["dev", "test"],
+        deployments={"test": d["deployments"]["test"]}))
     assert load_config(config_dir).use_case_by_group() == {group_name: "credit-risk"}
 
 

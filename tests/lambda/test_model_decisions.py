@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from metrics_testkit import LOCATION, SETTINGS, qa_event
 from sync_testkit import GROUP, TABLE, USE_CASE
 
-from mlgov_core import decision, keys
+from mlgov_core import decision, keys, release
 from mlgov_core.metrics_sync import record_metrics_report
 
 
@@ -257,3 +258,114 @@ def test_a_decision_written_by_the_decision_function_credits_the_caller_it_verif
 ])
 def test_anyone_else_is_credited_as_the_registry_recorded_them(writer):
     assert _credited(writer, {"approved_by": "arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/dave"}) == writer
+
+
+# --- prod releases (mlgov_core.release) -------------------------------------------------------
+
+RELEASE_GROUP = release.release_group(GROUP)
+RELEASING = dataclasses.replace(SETTINGS_FOR_DECISIONS, released_groups=frozenset({GROUP}))
+
+
+def _approved_for_test_with_qa(package_arn: str) -> None:
+    _decide(package_arn, _request())
+    record_metrics_report(qa_event(metrics={"auc": 0.81}), SETTINGS, registry_location=LOCATION)
+
+
+def _decide_releasing(package_arn: str, request: decision.DecisionRequest, sagemaker: Any = None) -> decision.Outcome:
+    from mlgov_core import evidence
+
+    dynamodb = boto3.client("dynamodb")
+    return decision.decide(request, APPROVER, RELEASING, package_arn=package_arn,
+                           sagemaker=sagemaker or boto3.client("sagemaker"), dynamodb=dynamodb,
+                           qa_metrics=lambda g, v: evidence.recorded_qa_metrics(dynamodb, g, v, table_name=TABLE))
+
+
+def test_a_prod_approval_creates_the_release_prod_builds_from(table, package_arn):
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=RELEASE_GROUP)
+    _approved_for_test_with_qa(package_arn)
+    outcome = _decide_releasing(package_arn, _request("Prod"))
+    assert outcome.release_arn == package_arn.replace(f"/{GROUP}/", f"/{RELEASE_GROUP}/")
+    released, source = _registry(outcome.release_arn), _registry(package_arn)
+    assert released["ModelApprovalStatus"] == "Approved"
+    assert released["InferenceSpecification"] == source["InferenceSpecification"]
+    assert released["CustomerMetadataProperties"] == {release.SOURCE_ARN_KEY: package_arn, release.SOURCE_VERSION_KEY: "1"}
+    assert source["CustomerMetadataProperties"][release.RELEASE_KEY] == "1"
+    assert release.problems(released, GROUP, 1, 1) == []
+    assert outcome.as_dict()["release"] == 1
+
+
+def test_a_test_approval_releases_nothing(table, package_arn):
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=RELEASE_GROUP)
+    outcome = _decide_releasing(package_arn, _request())
+    assert outcome.release_arn is None
+    assert boto3.client("sagemaker").list_model_packages(ModelPackageGroupName=RELEASE_GROUP)["ModelPackageSummaryList"] == []
+
+
+def test_a_prod_approval_that_cannot_be_written_withdraws_its_release(table, package_arn):
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=RELEASE_GROUP)
+    _approved_for_test_with_qa(package_arn)
+
+    class SourceWriteFails:
+        def __init__(self) -> None:
+            self.real = boto3.client("sagemaker")
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.real, name)
+
+        def update_model_package(self, **kw: Any) -> Any:
+            if kw["ModelPackageArn"] == package_arn:
+                raise RuntimeError("registry unavailable")
+            return self.real.update_model_package(**kw)
+
+    with pytest.raises(RuntimeError):
+        _decide_releasing(package_arn, _request("Prod"), sagemaker=SourceWriteFails())
+    withdrawn = _registry(package_arn.replace(f"/{GROUP}/", f"/{RELEASE_GROUP}/"))
+    assert withdrawn["ModelApprovalStatus"] == "Rejected"
+    assert release.problems(withdrawn, GROUP, 1, 1) == [f"release 1 of {RELEASE_GROUP} is Rejected, not Approved"]
+    assert _claim("Prod") is None
+    assert _registry(package_arn)["ModelLifeCycle"]["Stage"] == "Test"
+
+
+@pytest.mark.parametrize("described, number, expected", [
+    (None, 3, "release 3 of fraud-detection-prod-release does not exist"),
+    ({"ModelApprovalStatus": "Approved", "CustomerMetadataProperties": {"source_version": "2"}}, 1, "release of version 2, not of version 1"),
+    ({"ModelApprovalStatus": "Approved"}, 1, "release of version (none)"),
+])
+def test_a_release_that_is_not_this_versions_is_a_problem(described, number, expected):
+    assert expected in " ".join(release.problems(described, GROUP, 1, number))
+
+
+def _release_by(role_name: str) -> str:
+    credentials = boto3.client("sts").assume_role(RoleArn=f"arn:aws:iam::123456789012:role/{role_name}",
+                                                  RoleSessionName="writer")["Credentials"]
+    writer = boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
+                          aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=RELEASE_GROUP)
+    return writer.create_model_package(ModelPackageGroupName=RELEASE_GROUP, ModelApprovalStatus="Approved",
+                                       InferenceSpecification=INFERENCE)["ModelPackageArn"]
+
+
+def _release_event(arn: str) -> dict[str, Any]:
+    event = _registration_event(arn)
+    event["detail"]["ModelPackageGroupName"] = RELEASE_GROUP
+    return event
+
+
+def test_the_guard_withdraws_a_release_the_decision_function_did_not_create(function_env, aws_env, monkeypatch):
+    from model_decisions.handler import lambda_handler
+
+    monkeypatch.setenv("DECISION_ROLE_ARN", DECIDER_ROLE)
+    arn = _release_by("mlgov-operator")
+    assert lambda_handler(_release_event(arn), _Context()) == {"arn": arn, "checked": True, "rejected": True}
+    assert _registry(arn)["ModelApprovalStatus"] == "Rejected"
+    mail = boto3.client("sqs").receive_message(QueueUrl=function_env).get("Messages", [])
+    assert len(mail) == 1 and "not by the decision function" in mail[0]["Body"]
+
+
+def test_the_guard_leaves_the_decision_functions_release_alone(function_env, aws_env, monkeypatch):
+    from model_decisions.handler import lambda_handler
+
+    monkeypatch.setenv("DECISION_ROLE_ARN", DECIDER_ROLE)
+    arn = _release_by("mlgov-model-decisions-lambda")
+    assert lambda_handler(_release_event(arn), _Context()) == {"arn": arn, "checked": True, "rejected": False}
+    assert _registry(arn)["ModelApprovalStatus"] == "Approved"

@@ -12,6 +12,7 @@ from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_cli.output import emit, progress
 from mlgov_config import AccountRole, UseCaseConfig
+from mlgov_core import release
 from mlgov_core.rules import Stage
 
 
@@ -21,6 +22,7 @@ class Deployment:
     where: str  # "test" or "prod/<variant>"
     target: Stage
     version: int
+    release: int | None = None  # prod: the version's release, what prod builds from
 
     @property
     def group(self) -> str:
@@ -33,7 +35,7 @@ def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
     if test is not None:
         found.append(Deployment(use_case, "test", Stage.TEST, test.version))
     if prod is not None:
-        found.extend(Deployment(use_case, f"prod/{v.name}", Stage.PROD, v.version) for v in prod.variants)
+        found.extend(Deployment(use_case, f"prod/{v.name}", Stage.PROD, v.version, v.release) for v in prod.variants)
     return found
 
 
@@ -62,17 +64,33 @@ def read_states(ctx: Context, as_role: str | None, session_name: str,
     return decisions.with_recorded_qa(ctx, governance_client(ctx, as_role, "dynamodb", session_name), states)
 
 
-def evaluate(states: dict[tuple[str, int], decisions.VersionState | None],
-             deployments: list[Deployment]) -> tuple[list[dict[str, Any]], list[str]]:
+def read_releases(ctx: Context, as_role: str | None, session_name: str,
+                  wanted: list[tuple[str, int]]) -> dict[tuple[str, int], dict[str, Any] | None]:
+    """Each (group, release) of the prod deployments as the release group has it (None: no such release)."""
+    if not wanted:
+        return {}
+    sagemaker = registry_client(ctx, as_role, session_name)
+    found: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for group, number in wanted:
+        if (group, number) not in found:
+            with aws_errors(f"DescribeModelPackage for release {number} of {release.release_group(group)}"):
+                found[(group, number)] = decisions.read_release(ctx, sagemaker, group, number)
+    return found
+
+
+def evaluate(states: dict[tuple[str, int], decisions.VersionState | None], deployments: list[Deployment],
+             releases: dict[tuple[str, int], dict[str, Any] | None]) -> tuple[list[dict[str, Any]], list[str]]:
     """(one row per deployment, one reason per problem prefixed with where it is)."""
     rows, reasons = [], []
     for d in deployments:
         state = states[(d.group, d.version)]
         problems = decisions.deployment_problems(d.use_case, d.target, d.group, d.version, state)
+        if d.release is not None:
+            problems += release.problems(releases[(d.group, d.release)], d.group, d.version, d.release)
         results = decisions.gate_results(d.use_case, d.target, state) if state else []
         rows.append({
             "use_case": d.use_case.name, "deployment": d.where, "group": d.group, "version": d.version,
-            "target": d.target.value, "registry_state": state.summary() if state else "missing",
+            "target": d.target.value, "release": d.release, "registry_state": state.summary() if state else "missing",
             "gates": decisions.gate_summary(results) if state else "-", "ok": not problems, "problems": problems,
         })
         reasons.extend(f"{d.use_case.name}: deployments.{d.where.replace('/', '.')}: {p}" for p in problems)
@@ -92,7 +110,8 @@ def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) ->
     For deployments.test.version and each deployments.prod.variants[].version: the version exists in
     the registry, is approved for that stage (or beyond) and not rejected, and the QA metrics
     metrics-ingest recorded in the governance table pass the use case's gates for that stage
-    (registry ``qa:*`` metadata is not evidence). Exit 0 when all pass; exit 1 with one line per reason.
+    (registry ``qa:*`` metadata is not evidence). A prod variant's release exists, is approved and is
+    the release of that version. Exit 0 when all pass; exit 1 with one line per reason.
     """
     config = ctx.config
     unknown = sorted(set(use_case_names) - set(config.use_cases))
@@ -105,14 +124,15 @@ def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) ->
     if deployments:
         with progress(ctx, f"checking {len(deployments)} deployment(s) against the registry"):
             states = read_states(ctx, as_role, "mlgov-check", [(d.group, d.version) for d in deployments])
-            rows, reasons = evaluate(states, deployments)
+            releases = read_releases(ctx, as_role, "mlgov-check", [(d.group, d.release) for d in deployments if d.release])
+            rows, reasons = evaluate(states, deployments, releases)
     if ctx.json_output:
         import json
 
         click.echo(json.dumps({"ok": not reasons, "deployments": rows, "reasons": reasons}, indent=2, sort_keys=True, default=str))
     elif rows:
         emit(ctx, [{**r, "result": "ok" if r["ok"] else "FAIL"} for r in rows],
-             ["use_case", "deployment", "version", "target", "registry_state", "gates", "result"], title="mlgov check")
+             ["use_case", "deployment", "version", "release", "target", "registry_state", "gates", "result"], title="mlgov check")
     else:
         click.echo("no deployments in config: nothing to check")
     if reasons:

@@ -22,12 +22,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from mlgov_cli import decisions
-from mlgov_cli.commands.check import read_states
+from mlgov_cli.commands.check import read_releases, read_states
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation
 from mlgov_cli.output import progress
 from mlgov_config import ConfigError, load_config
 from mlgov_config.loader import USE_CASE_DIR
+from mlgov_core import release
 from mlgov_core.rules import Stage
 
 # Weights are rebalanced on a grid that float32 holds exactly: whole percent, or 1/1024 steps.
@@ -115,8 +116,19 @@ def rebalance(weights: list[float], chosen: int, new_weight: float, total: int) 
     return result
 
 
+def set_release(entry: Any, release_number: int | None) -> None:
+    """The variant's release right after its version (what prod builds from, mlgov_core.release)."""
+    if release_number is None:
+        return
+    if "release" in entry or not hasattr(entry, "insert"):
+        entry["release"] = release_number
+    else:
+        entry.insert(list(entry).index("version") + 1, "release", release_number)
+
+
 def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, weight: float | None,
-                     instance_type: str | None, rebalance_weights: bool, all_variants: bool = False) -> str:
+                     instance_type: str | None, rebalance_weights: bool, all_variants: bool = False,
+                     release_number: int | None = None) -> str:
     """Apply the promotion to the loaded document in place; returns a one-line summary."""
     deployments = data.get("deployments")
     if deployments is None:
@@ -145,7 +157,7 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
                        "monitoring settings and at least two variants); promote then edits or adds variants")
     variants = prod["variants"]
     if all_variants:
-        return serve_everywhere(variants, version, instance_type)
+        return serve_everywhere(variants, version, instance_type, release_number)
     original_total = weight_total([float(v.get("weight") or 0) for v in variants if isinstance(v, dict)])
     index = next((i for i, v in enumerate(variants) if isinstance(v, dict) and v.get("name") == variant), None)
     if index is None:
@@ -153,6 +165,7 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
             raise CliError(f"variant {variant!r} is new: give its --weight "
                            f"(existing variants: {[v.get('name') for v in variants]})")
         entry = CommentedMap([("name", variant), ("version", version), ("weight", _number(weight))])
+        set_release(entry, release_number)
         if instance_type:
             entry["instance_type"] = instance_type
         variants.append(entry)
@@ -162,6 +175,7 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
         entry = variants[index]
         summary = f"deployments.prod.variants[{variant}].version: {entry.get('version')} -> {version}"
         entry["version"] = version
+        set_release(entry, release_number)
         if weight is not None:
             summary += f", weight {entry.get('weight')} -> {weight:g}"
             entry["weight"] = _number(weight)
@@ -177,7 +191,7 @@ def edit_deployments(data: Any, *, to: str, version: int, variant: str | None, w
     return summary
 
 
-def serve_everywhere(variants: list, version: int, instance_type: str | None) -> str:
+def serve_everywhere(variants: list, version: int, instance_type: str | None, release_number: int | None = None) -> str:
     """The end of an A/B test: every variant serves the winner, so it takes all traffic.
 
     Prod keeps at least two variants with weight > 0 (config rule), so the weights stay as they are
@@ -188,10 +202,20 @@ def serve_everywhere(variants: list, version: int, instance_type: str | None) ->
         if entry.get("version") != version:
             moved.append(f"{entry.get('name')} {entry.get('version')} -> {version}")
         entry["version"] = version
+        set_release(entry, release_number)
         if instance_type:
             entry["instance_type"] = instance_type
     return (f"deployments.prod.variants: all {len(variants)} variants serve version {version} (100% of traffic)"
             + (f"; {', '.join(moved)}" if moved else ""))
+
+
+def prod_release_problems(ctx: Context, as_role: str | None, group: str, version: int, number: int | None) -> list[str]:
+    """The release the Prod approval recorded on the version must exist and point back to it."""
+    if number is None:
+        return [f"version {version} of {group} records no prod release ({release.RELEASE_KEY} metadata): its Prod "
+                "approval through the decision path creates one"]
+    found = read_releases(ctx, as_role, "mlgov-promote", [(group, number)])
+    return release.problems(found[(group, number)], group, version, number)
 
 
 def validate_with(config_dir: Path, path: Path, new_text: str) -> None:
@@ -276,13 +300,17 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
     if state is None:
         raise CliError(decisions.not_found_message(group, version))
     problems = decisions.deployment_problems(use_case, target, group, version, state)
+    release_number = decisions.released_as(state) if target == Stage.PROD else None
+    if target == Stage.PROD and not problems:
+        problems = prod_release_problems(ctx, as_role, group, version, release_number)
     if problems:
         raise RuleViolation(f"cannot promote version {version} of {group} to {to}:\n" + "\n".join(problems))
 
     old_text = path.read_text()
     data, yaml = round_trip_yaml(old_text)
     summary = edit_deployments(data, to=to, version=version, variant=variant, weight=weight,
-                               instance_type=instance_type, rebalance_weights=rebalance, all_variants=all_variants)
+                               instance_type=instance_type, rebalance_weights=rebalance, all_variants=all_variants,
+                               release_number=release_number)
     new_text = dump(yaml, data)
     shown = display_path(path)
     diff = "".join(difflib.unified_diff(old_text.splitlines(keepends=True), new_text.splitlines(keepends=True),
