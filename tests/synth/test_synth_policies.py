@@ -8,6 +8,7 @@ from fnmatch import fnmatchcase
 import pytest
 
 from mlgov_config import AccountRole
+from mlgov_core import release
 from modules.naming import Names
 from tf_json import (
     ACCOUNT_ROOT,
@@ -106,13 +107,15 @@ def test_policy_documents_are_well_formed(synth, stack):
 
 # --- the shared model package groups -------------------------------------------------------------
 
-def group_policies(synth) -> dict[str, list[dict]]:
-    """group name -> statements of its aws_sagemaker_model_package_group_policy."""
+def group_policies(synth, releases: bool = False) -> dict[str, list[dict]]:
+    """group name -> statements of its aws_sagemaker_model_package_group_policy: the use cases' groups,
+    or (``releases``) their prod release groups (tests/synth/test_synth_prod_releases.py)."""
     gov = synth.stacks[AccountRole.GOVERNANCE.value]
     out = {}
     for name, body in resources(gov, "aws_sagemaker_model_package_group_policy").items():
         _, _, group = referenced(gov, body["model_package_group_name"])
-        out[group["model_package_group_name"]] = statements(json.loads(body["resource_policy"]))
+        if release.is_release_group(group["model_package_group_name"]) == releases:
+            out[group["model_package_group_name"]] = statements(json.loads(body["resource_policy"]))
     return out
 
 
@@ -174,6 +177,8 @@ def test_one_ram_share_per_consumer_with_the_configured_permissions(synth):
         shares[key] = share
     expected = {(uc.model_package_group.name, CONFIG.platform.account_id(role))
                 for uc in CONFIG.use_cases.values() for role in uc.shared_with}
+    expected |= {(release.release_group(uc.model_package_group.name), CONFIG.platform.account_id(AccountRole.PROD))
+                 for uc in CONFIG.use_cases.values() if AccountRole.PROD in uc.shared_with}
     assert set(shares) == expected
     for (group, account), share in shares.items():
         permissions = CONFIG.platform.ram_permissions.get(role_of(account))

@@ -13,6 +13,7 @@ import pytest
 
 from mlgov_config import AccountRole
 from mlgov_config.models import ProdDeployment
+from mlgov_core import release
 from modules.naming import Names
 from tf_json import actions, as_list, attached, config, iam_role_policy, one, referenced, refers_to, resources, statements
 
@@ -39,6 +40,14 @@ def expected_variants(uc, deployment) -> dict[str, tuple[int, float]]:
     if isinstance(deployment, ProdDeployment):
         return {v.name: (v.version, v.weight) for v in deployment.variants}
     return {"qa": (deployment.version, 1)}
+
+
+def expected_packages(uc, deployment) -> dict[str, str]:
+    """variant name -> the package its model is built from: prod's releases, test's registry version."""
+    group = uc.model_package_group.name
+    if isinstance(deployment, ProdDeployment):
+        return {v.name: package_arn(release.release_group(group), v.release) for v in deployment.variants}
+    return {"qa": package_arn(group, deployment.version)}
 
 
 def package_arn(group: str, version: int) -> str:
@@ -131,21 +140,19 @@ def test_variants_and_weights_are_exactly_the_configured_ones(synth, row):
 
 
 @pytest.mark.parametrize("row", DEPLOYED, ids=deployment_id)
-def test_models_come_from_the_shared_version_with_network_isolation(synth, row):
+def test_models_come_from_the_release_in_prod_and_the_shared_version_in_test(synth, row):
     stage, uc, deployment = row
     stack = synth.stacks[stage]
     _, cfg = endpoint_config_of(stack, NAMES.endpoint(uc.name, stage))
-    expected = expected_variants(uc, deployment)
-    group = uc.model_package_group.name
+    expected = expected_packages(uc, deployment)
 
     models_used = set()
     for variant in as_list(cfg["production_variants"]):
         type_, model_name, model = referenced(stack, variant["model_name"])
         assert type_ == "aws_sagemaker_model"
         models_used.add(model_name)
-        version = expected[variant["variant_name"]][0]
         container = one(model["primary_container"])
-        assert container["model_package_name"] == package_arn(group, version), container
+        assert container["model_package_name"] == expected[variant["variant_name"]], container
         assert container.get("image") is None and container.get("model_data_url") is None, \
             "a model from a registry version must not also name its own image or artifact"
         assert model["enable_network_isolation"] is True
