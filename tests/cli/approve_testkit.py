@@ -28,7 +28,9 @@ from click.testing import CliRunner, Result
 
 from decision_kit import DECIDER_ROLE, TABLE as DECISIONS_TABLE, DecisionPath
 from governance_testkit import TableFiller
-from mlgov_config import load_config
+from mlgov_config import AccountRole, load_config
+from modules.model_registry import SharedGroup, group_policy, release_group_policy
+from modules.naming import Names
 from sandbox.accounts import assume
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -174,6 +176,11 @@ class ApvEnv:
             deployments = re.sub(r"(\n        version: )\d+", lambda m: f"{m.group(1)}{next(versions)}", deployments)
         self.use_case_file.write_text(f"{head}\ndeployments:\n{deployments}")
 
+    def set_releases(self, releases: tuple[int, int]) -> None:
+        """Rewrite the prod variants' release numbers (text edit, like set_deployments)."""
+        text, numbers = self.use_case_file.read_text(), iter(releases)
+        self.use_case_file.write_text(re.sub(r"(\n        release: )\d+", lambda m: f"{m.group(1)}{next(numbers)}", text))
+
 
 def copy_config(dest: Path, group: str) -> Path:
     """config/ copied to ``dest`` with the credit-risk group renamed; other use cases left out."""
@@ -199,14 +206,17 @@ def apv(tmp_path: Path) -> ApvEnv:
     env = ApvEnv(url=url, config_dir=config, group=group, group_arn="")
     env.group_arn = env.gov().create_model_package_group(ModelPackageGroupName=group)["ModelPackageGroupArn"]
     use_case = load_config(config).use_cases["credit-risk"]
+    names = Names.from_config(load_config(config))
     env.gov().put_model_package_group_policy(ModelPackageGroupName=group, ResourcePolicy=shared_group_policy(config, use_case))
+    release_group = env.gov().create_model_package_group(ModelPackageGroupName=names.release_group(group))
+    env.gov().put_model_package_group_policy(ModelPackageGroupName=names.release_group(group), ResourcePolicy=release_group_policy(
+        names, group, load_config(config).platform.account_id(AccountRole.PROD), names.decision_function_role_arn))
+    assert release_group["ModelPackageGroupArn"]
     return env
 
 
 def shared_group_policy(config_dir: Path, use_case: Any) -> str:
     """The resource policy the governance stack puts on the group (modules/model_registry.py)."""
-    from modules.model_registry import SharedGroup, group_policy
-    from modules.naming import Names
 
     config = load_config(config_dir)
     group = SharedGroup(name=use_case.model_package_group.name, description="", use_case=use_case.name,

@@ -18,6 +18,7 @@ from typing import Any
 
 from governance_testkit import create_governance_table
 
+from mlgov_core import release
 from modules.lambda_package import build_zip
 from modules.python_function import LAMBDA_SRC
 
@@ -45,6 +46,9 @@ class DecisionPath:
             "Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": ["sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"],
                  "Resource": f"arn:aws:sagemaker:{region}:{account}:model-package/*"},
+                {"Effect": "Allow", "Action": ["sagemaker:CreateModelPackage"], "Resource": [
+                    f"arn:aws:sagemaker:{region}:{account}:model-package-group/apv-*{release.SUFFIX}",
+                    f"arn:aws:sagemaker:{region}:{account}:model-package/apv-*{release.SUFFIX}/*"]},
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
                  "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{TABLE}"},
                 {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": f"arn:aws:sns:{region}:{account}:*"}]}))
@@ -62,6 +66,7 @@ class DecisionPath:
             "GOVERNANCE_TABLE_NAME": TABLE, "USE_CASE_BY_GROUP": json.dumps(self.groups),
             "GATES_BY_GROUP": json.dumps(self.gates), "ALARM_TOPIC_ARN": self.topic,
             "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{self.region}:{self.account}:model-package/",
+            "RELEASED_GROUPS": json.dumps(sorted(self.groups)), "DECISION_ROLE_ARN": DECIDER_ROLE,
             "POWERTOOLS_SERVICE_NAME": "model-decisions",
         }
 

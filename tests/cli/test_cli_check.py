@@ -46,15 +46,33 @@ def test_fails_with_one_line_per_reason(apv: ApvEnv) -> None:
     result = apv.run("check")
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert lines[0] == "Error: check failed: 3 problem(s)"
+    assert lines[0] == "Error: check failed: 5 problem(s)"
+    missing = (f"release 1 of {apv.group}-prod-release does not exist: version {{}} was not approved for Prod through "
+               "the decision path (its approval creates the release; `mlgov promote --to prod` writes its number)")
     assert lines[1:] == [
         f"credit-risk: deployments.test: version {pending} of {apv.group} is Dev/Pending (PendingManualApproval) "
         "in the registry, not approved for Test",
         f"credit-risk: deployments.prod.champion: version {test_only} of {apv.group} is Test/Approved (Approved) "
         "in the registry, not approved for Prod",
+        f"credit-risk: deployments.prod.champion: {missing.format(test_only)}",
         f"credit-risk: deployments.prod.challenger: version 99 does not exist in group {apv.group}",
+        f"credit-risk: deployments.prod.challenger: {missing.format(99)}",
     ]
     assert "FAIL" in result.stdout
+
+
+def test_a_variant_naming_another_versions_release_fails(apv: ApvEnv) -> None:
+    first = apv.register(qa=GOOD_QA)
+    apv.approve_to(first, "Prod")                     # release 1
+    second = apv.register(qa=GOOD_QA)
+    apv.approve_to(second, "Prod")                    # release 2
+    apv.set_deployments(second, (second, second))
+    apv.set_releases((1, 2))                          # champion names the first version's release
+    result = apv.run("check", json_output=True)
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["reasons"] == [
+        f"credit-risk: deployments.prod.champion: release 1 of {apv.group}-prod-release is the release of version "
+        f"{first}, not of version {second}"]
 
 
 def test_fails_on_gates_and_rejection(apv: ApvEnv) -> None:

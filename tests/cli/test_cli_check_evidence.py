@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from governance_testkit import GROUP, Gov, TableFiller, aws_env, config_dir, gov, run  # noqa: F401
 
+from mlgov_core import release
+
 FORGED = {"qa:auc": "0.99", "qa:p95_latency_ms": "1", "qa:reported_at": "2099-01-01T00:00:00.000Z"}
 
 
@@ -22,6 +24,10 @@ def approved(gov: Gov) -> str:
     arn = gov.register(GROUP, **FORGED)
     gov.sm.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved",
                                 ModelLifeCycle={"Stage": "Prod", "StageStatus": "Approved"})
+    # and its prod release, release 1, as the decision function creates it at the Prod approval
+    gov.group(release.release_group(GROUP))
+    released = gov.register(release.release_group(GROUP), **{release.SOURCE_VERSION_KEY: "1"})
+    gov.sm.update_model_package(ModelPackageArn=released, ModelApprovalStatus="Approved")
     return arn
 
 

@@ -47,8 +47,8 @@ def test_promote_to_prod_variant_with_rebalance(apv: ApvEnv) -> None:
     assert out["written"] is True and out["changed"] is True
     after = apv.use_case_file.read_text()
     expected = before.replace("weight: 90", "weight: 70").replace(
-        "      - name: challenger\n        version: 1\n        weight: 10",
-        f"      - name: challenger\n        version: {version}\n        weight: 30")
+        "      - name: challenger\n        version: 1\n        release: 1\n        weight: 10",
+        f"      - name: challenger\n        version: {version}\n        release: 1\n        weight: 30")
     assert after == expected
     assert "+        weight: 70" in out["diff"]
 
@@ -67,6 +67,19 @@ def test_all_variants_serve_the_winner_with_weights_kept(apv: ApvEnv) -> None:
     assert f"champion 1 -> {version}, challenger 1 -> {version}" in result.output
 
 
+def test_promote_writes_the_release_the_prod_approval_created(apv: ApvEnv) -> None:
+    """Each Prod approval makes the next release of the group: the second Prod version is release 2."""
+    first = apv.register(qa=GOOD_QA)
+    apv.approve_to(first, "Prod")
+    second = apv.register(qa=GOOD_QA)
+    apv.approve_to(second, "Prod")
+    result = apv.run("promote", apv.group, str(second), "--to", "prod", "--variant", "challenger")
+    assert result.exit_code == 0, result.output
+    assert (f"      - name: challenger\n        version: {second}\n        release: 2\n        weight: 10\n"
+            in apv.use_case_file.read_text())
+    assert "+        release: 2\n" in result.output
+
+
 def test_all_variants_needs_the_prod_approval(apv: ApvEnv) -> None:
     version = apv.register(qa=GOOD_QA)
     apv.approve_to(version, "Test")
@@ -83,7 +96,7 @@ def test_new_variant_added(apv: ApvEnv) -> None:
                      "--instance-type", "ml.c5.xlarge", "--rebalance")
     assert result.exit_code == 0, result.output
     text = apv.use_case_file.read_text()
-    assert (f"      - name: canary\n        version: {version}\n        weight: 10\n"
+    assert (f"      - name: canary\n        version: {version}\n        release: 1\n        weight: 10\n"
             "        instance_type: ml.c5.xlarge\n    data_capture_percent: 100\n") in text
     assert "weight: 81" in text and "weight: 9\n" in text  # 90/10 scaled to 90 in total
 
