@@ -91,6 +91,18 @@ def decide_directly(attacker: Any, reader: Any, package_arn: str, stage: str = "
                          _governed_state(reader, package_arn) == before)
 
 
+def build_model_from(attacker: Any, package_arn: str, model_name: str, execution_role_arn: str) -> AttackOutcome:
+    """CreateModel in the attacker's account from a registry version (what an endpoint would then serve)."""
+    try:
+        attacker.create_model(ModelName=model_name, ExecutionRoleArn=execution_role_arn, EnableNetworkIsolation=True,
+                              PrimaryContainer={"ModelPackageName": package_arn})
+        answer, refused = f"CreateModel succeeded: {model_name}", False
+    except ClientError as error:
+        answer, refused = _answer(error), True
+    names = [m["ModelName"] for m in attacker.list_models(NameContains=model_name).get("Models", [])]
+    return AttackOutcome(f"build prod model {model_name} from {package_arn}", refused, answer, model_name not in names)
+
+
 def personas(deployed: Any) -> dict[str, Any]:
     """Sessions of the identities the attacks are played as (names as the stacks create them)."""
     prefix, operator = deployed.config.platform.name_prefix, deployed.config.platform.terraform_role_name
@@ -101,4 +113,5 @@ def personas(deployed: Any) -> dict[str, Any]:
         "governance_admin": deployed.governance(),
         "metrics_ingest": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-metrics-ingest-lambda", "compromised"),
         "test_deployer": deployed.session(AccountRole.TEST, f"{prefix}-deployer", "pipeline"),
+        "prod_deployer": deployed.session(AccountRole.PROD, f"{prefix}-deployer", "pipeline"),
     }

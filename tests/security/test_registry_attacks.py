@@ -14,11 +14,12 @@ import sys
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
-from sandbox.attacks import decide_directly, personas, register_decided
+from sandbox.attacks import build_model_from, decide_directly, personas, register_decided
 from sandbox.lifecycle import REGISTRANT, USE_CASE
-from policy_mutation import group_policy, role_policy
+from policy_mutation import group_policy, mutated, role_policy
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -187,3 +188,73 @@ def test_a_rewritten_history_item_breaks_the_chain_and_verify_names_it(world):
     finally:
         dynamodb.put_item(TableName=deployed.names.governance_table, Item=target)
     assert _mlgov(world, "history", USE_CASE, version, "--verify").returncode == 0
+
+
+# --- path 4b: prod builds models only from releases (mlgov_core.release) ---------------------------
+
+
+def _approved_for_test_only(world: dict[str, Any]) -> str:
+    arn = _candidate(world)
+    answer = _mlgov(world, "approve", USE_CASE, arn.rsplit("/", 1)[-1], "--stage", "Test", "--reason", "QA run next",
+                    "--approver", "carol")
+    assert answer.returncode == 0, answer.stdout + answer.stderr
+    assert world["admin_sm"].describe_model_package(ModelPackageName=arn)["ModelApprovalStatus"] == "Approved"
+    return arn
+
+
+def _prod_model_role(world: dict[str, Any]) -> str:
+    names = world["deployed"].names
+    return f"arn:aws:iam::{world['deployed'].config.platform.account_id(AccountRole.PROD)}:role/" \
+           f"{names.endpoint(USE_CASE, 'prod')}-model"
+
+
+def _with_prod_deploy_restored(document: dict[str, Any]) -> dict[str, Any]:
+    """The source group as it was before releases: prod's Allow includes CreateModel, no Deny."""
+    statements = [s for s in document["Statement"] if s.get("Sid") != "ProdDeploysOnlyReleases"]
+    for s in statements:
+        if s.get("Sid") == "ProdAccount":
+            s["Action"] = sorted(set(s["Action"]) | {"sagemaker:CreateModel"})
+    return {**document, "Statement": statements}
+
+
+def test_prod_cannot_build_a_model_from_a_version_approved_only_for_test(world):
+    arn = _approved_for_test_only(world)
+    outcome = build_model_from(world["who"]["prod_deployer"].client("sagemaker"), arn,
+                               f"{world['deployed'].config.platform.name_prefix}-attack-test-only", _prod_model_role(world))
+    assert outcome.refused and outcome.answer.startswith("AccessDeniedException"), outcome.line()
+    assert "explicit deny" in outcome.answer and outcome.unchanged
+
+
+def test_mutation_with_prod_deploy_rights_on_the_source_group_prod_builds_a_test_only_version(world):
+    arn = _approved_for_test_only(world)
+    sagemaker = world["admin_sm"]
+    with mutated(lambda: sagemaker.get_model_package_group_policy(ModelPackageGroupName=USE_CASE)["ResourcePolicy"],
+                 lambda p: sagemaker.put_model_package_group_policy(ModelPackageGroupName=USE_CASE, ResourcePolicy=p),
+                 _with_prod_deploy_restored):
+        outcome = build_model_from(world["who"]["prod_deployer"].client("sagemaker"), arn,
+                                   f"{world['deployed'].config.platform.name_prefix}-attack-mutated", _prod_model_role(world))
+    assert not outcome.refused and not outcome.unchanged, outcome.line()
+
+
+@pytest.mark.parametrize("attacker", ["approver", "governance_admin"])
+def test_nobody_but_the_decision_function_writes_a_prod_release(world, attacker):
+    release_group = world["deployed"].names.release_group(USE_CASE)
+    releases = lambda: world["admin_sm"].list_model_packages(ModelPackageGroupName=release_group)["ModelPackageSummaryList"]
+    before = releases()
+    with pytest.raises(ClientError) as refused:
+        world["who"][attacker].client("sagemaker").create_model_package(
+            ModelPackageGroupName=release_group, InferenceSpecification=world["inference"], ModelApprovalStatus="Approved")
+    assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert releases() == before
+
+
+def test_mutation_without_the_release_group_deny_the_governance_admin_releases_and_the_guard_withdraws_it(world):
+    release_group = world["deployed"].names.release_group(USE_CASE)
+    with group_policy(world["admin_sm"], release_group, ("OnlyDecisionFunctionReleases",)):
+        arn = world["who"]["governance_admin"].client("sagemaker").create_model_package(
+            ModelPackageGroupName=release_group, InferenceSpecification=world["inference"],
+            ModelApprovalStatus="Approved")["ModelPackageArn"]
+    world["deployed"].sandbox.drain()
+    described = world["admin_sm"].describe_model_package(ModelPackageName=arn)
+    assert described["ModelApprovalStatus"] == "Rejected", "the registration guard withdraws a release it did not make"
+    assert "not by the decision function" in described["ApprovalDescription"]
