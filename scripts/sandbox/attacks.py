@@ -114,4 +114,5 @@ def personas(deployed: Any) -> dict[str, Any]:
         "metrics_ingest": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-metrics-ingest-lambda", "compromised"),
         "test_deployer": deployed.session(AccountRole.TEST, f"{prefix}-deployer", "pipeline"),
         "prod_deployer": deployed.session(AccountRole.PROD, f"{prefix}-deployer", "pipeline"),
+        "prod_admin": deployed.session(AccountRole.PROD, operator, "prod-admin"),
     }

@@ -217,21 +217,23 @@ def _with_prod_deploy_restored(document: dict[str, Any]) -> dict[str, Any]:
     return {**document, "Statement": statements}
 
 
-def test_prod_cannot_build_a_model_from_a_version_approved_only_for_test(world):
+@pytest.mark.parametrize("attacker", ["prod_deployer", "prod_admin"])
+def test_prod_cannot_build_a_model_from_a_version_approved_only_for_test(world, attacker):
     arn = _approved_for_test_only(world)
-    outcome = build_model_from(world["who"]["prod_deployer"].client("sagemaker"), arn,
-                               f"{world['deployed'].config.platform.name_prefix}-attack-test-only", _prod_model_role(world))
+    outcome = build_model_from(world["who"][attacker].client("sagemaker"), arn,
+                               f"{world['deployed'].config.platform.name_prefix}-attack-{attacker}", _prod_model_role(world))
     assert outcome.refused and outcome.answer.startswith("AccessDeniedException"), outcome.line()
     assert "explicit deny" in outcome.answer and outcome.unchanged
 
 
 def test_mutation_with_prod_deploy_rights_on_the_source_group_prod_builds_a_test_only_version(world):
+    """The prod administrator has no role policy of ours: only the source group's policy stands in the way."""
     arn = _approved_for_test_only(world)
     sagemaker = world["admin_sm"]
     with mutated(lambda: sagemaker.get_model_package_group_policy(ModelPackageGroupName=USE_CASE)["ResourcePolicy"],
                  lambda p: sagemaker.put_model_package_group_policy(ModelPackageGroupName=USE_CASE, ResourcePolicy=p),
                  _with_prod_deploy_restored):
-        outcome = build_model_from(world["who"]["prod_deployer"].client("sagemaker"), arn,
+        outcome = build_model_from(world["who"]["prod_admin"].client("sagemaker"), arn,
                                    f"{world['deployed'].config.platform.name_prefix}-attack-mutated", _prod_model_role(world))
     assert not outcome.refused and not outcome.unchanged, outcome.line()
 
