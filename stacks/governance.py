@@ -8,6 +8,7 @@ from constructs import Construct
 from mlgov_config import AccountRole, MlgovConfig
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
+from modules.audit_trail import AuditTrail, AuditTrailProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
@@ -104,6 +105,7 @@ class GovernanceStack(AccountStack):
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
+        self._audit_trail()
 
     def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""
@@ -182,6 +184,20 @@ class GovernanceStack(AccountStack):
             powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
             alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
         ), table=table)
+
+    def _audit_trail(self) -> None:
+        """Who did what in this account: management events and the table's and buckets' data events."""
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        if settings.trail.organization_trail:  # the organisation's trail records them (docs/security.md)
+            return
+        AuditTrail(self, "audit-trail", AuditTrailProps(
+            trail_name=f"{platform.name_prefix}-governance-audit", bucket_name=names.audit_trail_bucket,
+            key_alias=f"alias/{platform.name_prefix}-audit-trail", account_id=self.account_id,
+            region=platform.home_region, access_log_target=self.node.find_child("artifacts").access_logs,
+            table_arns=(f"arn:aws:dynamodb:{platform.home_region}:{self.account_id}:table/{names.governance_table}",),
+            bucket_arns=(names.artifact_bucket_arn(), f"arn:aws:s3:::{names.audit_archive_bucket}"),
+            retention_days=settings.trail.retention_days, log_retention_days=settings.log_retention_days,
+        ))
 
 
 def _describe_packages(account_id: str, region: str) -> Statement:
