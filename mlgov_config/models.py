@@ -129,7 +129,8 @@ class DevSettings(Strict):
 
 
 class PlatformConfig(Strict):
-    organization_id: str = Field(pattern=r"^o-[a-z0-9]{10,32}$")
+    # Grants to the other accounts also require aws:PrincipalOrgID = this id; None: no such condition.
+    organization_id: str | None = Field(default=None, pattern=r"^o-[a-z0-9]{10,32}$")
     home_region: str = Field(pattern=REGION)
     name_prefix: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
     accounts: dict[AccountRole, str]

@@ -56,7 +56,7 @@ class GovernanceStack(AccountStack):
             names=names,
             writer_accounts=(platform.account_id(AccountRole.DEV),),
             reader_accounts=(platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)),
-            artifact_retention_days=settings.artifact_retention_days,
+            artifact_retention_days=settings.artifact_retention_days, organization_id=platform.organization_id,
         ))
         table = GovernanceTable(self, "governance-table", GovernanceTableProps(
             table_name=names.governance_table, kms_key_arn=self.key.arn, deletion_protection=settings.deletion_protection,
@@ -135,7 +135,8 @@ class GovernanceStack(AccountStack):
         # Only each account's metrics-publisher role may report: never the deployer or another principal.
         bus = MetricsBus(self, "metrics-bus", MetricsBusProps(
             bus_name=names.metrics_bus, sender_accounts=(test, prod),
-            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod))))
+            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod)),
+            organization_id=platform.organization_id))
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
             queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
