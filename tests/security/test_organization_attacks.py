@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
 from mlgov_core.metrics import DETAIL_TYPE, SOURCE
-from policy_mutation import bucket_policy, bus_policy, without_statements
+from policy_mutation import bucket_policy
 from sandbox.attacks import artifact_location, personas
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
@@ -97,10 +97,23 @@ def test_the_qa_publisher_of_a_test_account_outside_the_organization_cannot_repo
     assert refused.value.response["Error"]["Code"] == "AccessDeniedException"
 
 
+@contextmanager
+def without_bus_statement(events, bus: str, sid: str) -> Iterator[None]:
+    """RemovePermission by statement id: moto's PutPermission with a whole policy merges statements by Sid
+    instead of replacing the policy, so policy_mutation.bus_policy cannot drop one."""
+    original = events.describe_event_bus(Name=bus)["Policy"]
+    events.remove_permission(EventBusName=bus, StatementId=sid)
+    assert sid not in events.describe_event_bus(Name=bus)["Policy"]
+    try:
+        yield
+    finally:
+        events.put_permission(EventBusName=bus, Policy=original)
+
+
 def test_mutation_without_the_organization_deny_the_outsider_reports(world):
     deployed = world["deployed"]
     publisher = deployed.session(AccountRole.TEST, f"{deployed.config.platform.name_prefix}-metrics-publisher", "qa")
     events = world["who"]["governance_admin"].client("events")
-    with bus_policy(events, deployed.names.metrics_bus, without_statements(("DenyOutsideOrganization",))), \
+    with without_bus_statement(events, deployed.names.metrics_bus, "DenyOutsideOrganization"), \
             outside_the_organization(deployed, AccountRole.TEST):
         _report(publisher, deployed.names.metrics_bus_arn(), version=999_998)  # a version that does not exist
