@@ -42,6 +42,17 @@ def artifact_bucket_name(prefix: str, governance_account: str, region: str) -> s
 BASELINE_PREFIX = "baselines/"
 
 
+class TrailSettings(Strict):
+    """The governance account's CloudTrail trail (modules/audit_trail.py)."""
+
+    # true: the organisation's trail already records this account's management events and the
+    # governance table's and buckets' data events (docs/security.md says what it must include), so
+    # the stack creates no trail of its own.
+    organization_trail: bool = False
+    # S3 Object Lock (COMPLIANCE) retention of every log and digest file; cannot be undone.
+    retention_days: int = Field(default=365, ge=1, le=36500)
+
+
 class GovernanceSettings(Strict):
     deletion_protection: bool = True
     log_retention_days: int = Field(default=365, ge=1)
@@ -52,6 +63,7 @@ class GovernanceSettings(Strict):
     # S3 Object Lock (COMPLIANCE) retention of every history item archived by history-archive: the
     # audit trail's copy nobody can remove. Like artifact_retention_days, it cannot be undone.
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
+    trail: TrailSettings = Field(default_factory=TrailSettings)
     powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
     alarm_email: str = ""
 
@@ -117,7 +129,8 @@ class DevSettings(Strict):
 
 
 class PlatformConfig(Strict):
-    organization_id: str = Field(pattern=r"^o-[a-z0-9]{10,32}$")
+    # Grants to the other accounts also require aws:PrincipalOrgID = this id; None: no such condition.
+    organization_id: str | None = Field(default=None, pattern=r"^o-[a-z0-9]{10,32}$")
     home_region: str = Field(pattern=REGION)
     name_prefix: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
     accounts: dict[AccountRole, str]

@@ -24,7 +24,7 @@ from constructs import Construct
 
 from modules.encryption_key import KEY_DECRYPT_ACTIONS, KEY_USE_ACTIONS, EncryptionKey, EncryptionKeyProps
 from modules.naming import Names
-from modules.policy import Statement, account_root, document
+from modules.policy import Statement, account_root, deny_outside_organization, document
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
 
 ARTIFACT_PREFIX = "models/"
@@ -113,6 +113,8 @@ class ArtifactStoreProps:
     untagged_image_retention_days: int = 30
     # Object Lock default retention (COMPLIANCE) of every artifact version; from platform.governance.
     artifact_retention_days: int = 365
+    # Deny every principal outside this organisation on the bucket, key and repository; None: no such Deny.
+    organization_id: str | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -138,6 +140,7 @@ class ArtifactStore(Construct):
             account_users=props.writer_accounts,
             account_readers=props.reader_accounts,
             cross_account_via_services=tuple(self.ref.via_services()),
+            extra_statements=tuple(deny_outside_organization(("kms:*",), ("*",), props.organization_id)),
         ))
         self.access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
             bucket_name=names.access_log_bucket,
@@ -152,7 +155,8 @@ class ArtifactStore(Construct):
             kms_key_arn=self.key.arn,
             access_log_target=self.access_logs,
             noncurrent_version_retention_days=props.noncurrent_version_retention_days,
-            extra_statements=tuple(self._immutability_guards() + self._bucket_grants(props)),
+            extra_statements=tuple(self._immutability_guards() + self._bucket_grants(props) + deny_outside_organization(
+                ("s3:*",), (self.ref.bucket_arn, f"{self.ref.bucket_arn}/*"), props.organization_id)),
             object_lock=ObjectLockRetention(days=props.artifact_retention_days, mode="COMPLIANCE"),
         ))
         self.repository = EcrRepository(
@@ -212,7 +216,7 @@ class ArtifactStore(Construct):
         if props.writer_accounts:
             statements.append(Statement(sid="WritersPush", actions=ECR_PUSH_ACTIONS,
                                         principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)}))
-        return statements
+        return statements + deny_outside_organization(("ecr:*",), (), props.organization_id)
 
 
 def _untagged_expiry(days: int) -> str:

@@ -17,7 +17,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus_policy import CloudwatchEventBusPolicy
 from constructs import Construct
 
-from modules.policy import Statement, account_root, document
+from modules.policy import Statement, account_root, deny_outside_organization, document
 
 from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
@@ -41,6 +41,8 @@ class MetricsBusProps:
     sender_accounts: tuple[str, ...]
     # The only principal of each sender account allowed to put events (one role ARN per sender account).
     sender_role_arns: tuple[str, ...]
+    # Deny senders outside this organisation whatever the Allow names; None: no such Deny.
+    organization_id: str | None = None
 
     def __post_init__(self) -> None:
         if not self.sender_accounts:
@@ -67,7 +69,7 @@ class MetricsBus(Construct):
             principals={"AWS": tuple(account_root(a) for a in props.sender_accounts)},
             conditions={"StringEquals": {"events:source": [METRICS_SOURCE], "events:detail-type": [METRICS_DETAIL_TYPE]},
                         "ArnEquals": {"aws:PrincipalArn": sorted(props.sender_role_arns)}},
-        )]))
+        ), *deny_outside_organization(("events:PutEvents",), (self.bus.arn,), props.organization_id)]))
 
     def event_pattern(self) -> dict:
         return {"source": [METRICS_SOURCE], "detail-type": [METRICS_DETAIL_TYPE], "account": sorted(self.props.sender_accounts)}

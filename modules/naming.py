@@ -35,6 +35,11 @@ class Names:
         return f"{self.prefix}-audit-archive-{self.governance_account}-{self.region}"
 
     @property
+    def audit_trail_bucket(self) -> str:
+        """The CloudTrail trail's delivery bucket (Object Lock)."""
+        return f"{self.prefix}-audit-trail-{self.governance_account}-{self.region}"
+
+    @property
     def access_log_bucket(self) -> str:
         return self.access_log_bucket_for(self.governance_account)
 

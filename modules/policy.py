@@ -64,6 +64,19 @@ def account_root(account_id: str) -> str:
     return f"arn:aws:iam::{account_id}:root"
 
 
+def deny_outside_organization(actions: tuple[str, ...], resources: tuple[str, ...],
+                              organization_id: str | None) -> list[Statement]:
+    """For a resource policy that trusts other accounts: no principal outside the organisation, whatever
+    the Allows name (an account that left it, a mistyped account id). AWS service principals carry no
+    aws:PrincipalOrgID and are exempt. Nothing when no organisation is configured."""
+    if not organization_id:
+        return []
+    return [Statement(sid="DenyOutsideOrganization", effect="Deny", actions=actions, resources=resources,
+                      principals={"AWS": ("*",)},
+                      conditions={"StringNotEqualsIfExists": {"aws:PrincipalOrgID": organization_id},
+                                  "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}})]
+
+
 def deny_insecure_transport(resources: tuple[str, ...], service: str) -> Statement:
     return Statement(
         sid="DenyInsecureTransport",

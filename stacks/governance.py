@@ -8,6 +8,7 @@ from constructs import Construct
 from mlgov_config import AccountRole, MlgovConfig
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
+from modules.audit_trail import AuditTrail, AuditTrailProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
@@ -56,7 +57,7 @@ class GovernanceStack(AccountStack):
             names=names,
             writer_accounts=(platform.account_id(AccountRole.DEV),),
             reader_accounts=(platform.account_id(AccountRole.TEST), platform.account_id(AccountRole.PROD)),
-            artifact_retention_days=settings.artifact_retention_days,
+            artifact_retention_days=settings.artifact_retention_days, organization_id=platform.organization_id,
         ))
         table = GovernanceTable(self, "governance-table", GovernanceTableProps(
             table_name=names.governance_table, kms_key_arn=self.key.arn, deletion_protection=settings.deletion_protection,
@@ -108,6 +109,7 @@ class GovernanceStack(AccountStack):
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
+        self._audit_trail()
 
     def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""
@@ -137,7 +139,8 @@ class GovernanceStack(AccountStack):
         # Only each account's metrics-publisher role may report: never the deployer or another principal.
         bus = MetricsBus(self, "metrics-bus", MetricsBusProps(
             bus_name=names.metrics_bus, sender_accounts=(test, prod),
-            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod))))
+            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod)),
+            organization_id=platform.organization_id))
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
             queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
@@ -186,6 +189,20 @@ class GovernanceStack(AccountStack):
             powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
             alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
         ), table=table)
+
+    def _audit_trail(self) -> None:
+        """Who did what in this account: management events and the table's and buckets' data events."""
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        if settings.trail.organization_trail:  # the organisation's trail records them (docs/security.md)
+            return
+        AuditTrail(self, "audit-trail", AuditTrailProps(
+            trail_name=f"{platform.name_prefix}-governance-audit", bucket_name=names.audit_trail_bucket,
+            key_alias=f"alias/{platform.name_prefix}-audit-trail", account_id=self.account_id,
+            region=platform.home_region, access_log_target=self.node.find_child("artifacts").access_logs,
+            table_arns=(f"arn:aws:dynamodb:{platform.home_region}:{self.account_id}:table/{names.governance_table}",),
+            bucket_arns=(names.artifact_bucket_arn(), f"arn:aws:s3:::{names.audit_archive_bucket}"),
+            retention_days=settings.trail.retention_days, log_retention_days=settings.log_retention_days,
+        ))
 
 
 def _without_release_groups(config: MlgovConfig) -> dict:

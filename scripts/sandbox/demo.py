@@ -115,6 +115,8 @@ def deployed_sandbox(config: MlgovConfig, work_root: Path, stacks: tuple[Account
     """Start the server and apply the given stacks; stop the server on exit whatever happens."""
     with SandboxProcess(work_root / "server", work_root / "server.log") as sandbox:
         _say(f"sandbox: moto server on {sandbox.url}")
+        # The four accounts are members of the configured organisation, as aws:PrincipalOrgID will find them.
+        sandbox.set_organization(config.platform.organization_id, sorted(config.platform.accounts.values()))
         deployed = Deployed(config, sandbox, Names.from_config(config), DemoResult(), work_root, terraform_root)
         for role in stacks:
             deployed.apply(role)

@@ -54,14 +54,19 @@ class SandboxProcess:
                 self.proc.kill()
                 self.proc.wait()
 
-    def _call(self, method: str, path: str) -> dict:
-        request = urllib.request.Request(f"{self.url}/_mlgov/{path}", method=method)
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.url}/_mlgov/{path}", method=method, data=data)
         with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - loopback only
             return json.loads(response.read() or b"{}")
 
     def drain(self, timeout_seconds: int = 120) -> None:
         if not self._call("POST", f"drain?timeout={timeout_seconds}").get("drained"):
             raise RuntimeError(f"Lambda invocations still running after {timeout_seconds} s")
+
+    def set_organization(self, organization_id: str | None, accounts: list[str]) -> dict:
+        """Which accounts are in the organisation (aws:PrincipalOrgID); returns the membership now."""
+        return self._call("PUT", "organization", {"id": organization_id, "accounts": accounts})
 
     def invocations(self) -> list[dict]:
         return self._call("GET", "invocations")["invocations"]

@@ -8,6 +8,7 @@ Besides the AWS APIs it serves (JSON):
     GET    /_mlgov/invocations        every Lambda invocation attempt (function, status, result, error, logs)
     DELETE /_mlgov/invocations        clear that log
     GET    /_mlgov/health
+    GET|PUT /_mlgov/organization      {"id": "o-...", "accounts": [...]}: who is in the organisation (aws:PrincipalOrgID)
     ANY    /_mlgov/execute-api/{rest_api_id}/{stage}/{path...}  call a deployed REST API (also host style:
            http://{rest_api_id}.execute-api.localhost:{port}/{stage}/{path...}); see patches/apigateway_execute.py
 --state-dir holds extracted function code (moto state itself lives in memory only).
@@ -45,6 +46,7 @@ class SandboxApp:
         if not path.startswith(PREFIX):
             return self.moto_app(environ, start_response)
         from . import lambda_runner
+        from .patches._organization import organization, set_organization
 
         method, name = environ["REQUEST_METHOD"], path[len(PREFIX) :].strip("/")
         query = parse_qs(environ.get("QUERY_STRING", ""))
@@ -58,6 +60,13 @@ class SandboxApp:
         elif name == "invocations" and method == "DELETE":
             lambda_runner.clear_invocations()
             body = {}
+        elif name == "organization" and method == "GET":
+            body = organization()
+        elif name == "organization" and method == "PUT":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            wanted = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            set_organization(wanted.get("id"), list(wanted.get("accounts", [])))
+            body = organization()
         elif name == "health":
             body = {"status": "ok"}
         else:

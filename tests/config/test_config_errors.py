@@ -130,6 +130,12 @@ CASES: list[tuple[str, Mutation, str, str | None, str | None]] = [
     ("RAM permission ARN trailing newline", set_key(PLATFORM, "ram_permissions.dev", ["arn:aws:ram::aws:permission/X\n"]), PLATFORM, "ram_permissions", "permission/X\\n"),
     ("RAM permissions for governance", set_key(PLATFORM, "ram_permissions.governance", []), PLATFORM, "ram_permissions", "governance"),
     ("bad powertools layer ARN", set_key(PLATFORM, "governance.powertools_layer_arn", "layer:18"), PLATFORM, "governance.powertools_layer_arn", "layer:18"),
+    ("trail retention zero", set_key(PLATFORM, "governance.trail.retention_days", 0), PLATFORM, "governance.trail.retention_days", "0"),
+    ("trail retention beyond Object Lock's limit", set_key(PLATFORM, "governance.trail.retention_days", 36501), PLATFORM,
+     "governance.trail.retention_days", "36501"),
+    ("organization_trail not a bool", set_key(PLATFORM, "governance.trail.organization_trail", "maybe"), PLATFORM,
+     "governance.trail.organization_trail", "maybe"),
+    ("trail unknown key", set_key(PLATFORM, "governance.trail.sns_topic", "x"), PLATFORM, "governance.trail.sns_topic", "x"),
     ("deletion_protection not a bool", set_key(PLATFORM, "governance.deletion_protection", "sometimes"), PLATFORM, "governance.deletion_protection", "sometimes"),
     # use case: structure
     ("use case missing risk_tier", del_key(CREDIT_RISK, "risk_tier"), CREDIT_RISK, "risk_tier", None),

@@ -54,7 +54,7 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     def strip_platform(d):
         del d["default_tags"], d["ram_permissions"]
         del d["governance"]["deletion_protection"], d["governance"]["log_retention_days"]
-        del d["governance"]["alarm_email"]
+        del d["governance"]["alarm_email"], d["governance"]["trail"], d["organization_id"]
 
     def strip_use_case(d):
         del d["description"], d["model_package_group"]["description"], d["shared_with"], d["deployments"]
@@ -67,6 +67,11 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     assert cfg.platform.governance.deletion_protection is True
     assert cfg.platform.governance.log_retention_days == 365
     assert cfg.platform.ram_permissions == {}
+    # Our own trail with a year of Object Lock unless the organisation trail is declared; no
+    # organisation condition unless an organisation is named.
+    assert cfg.platform.governance.trail.organization_trail is False
+    assert cfg.platform.governance.trail.retention_days == 365
+    assert cfg.platform.organization_id is None
     assert cfg.use_cases["credit-risk"].shared_with == [AccountRole.DEV]
     assert cfg.use_cases["credit-risk"].deployments.by_role() == {}
 

@@ -8,7 +8,11 @@ from typing import Any
 
 import pytest
 
+from pathlib import Path
+
 from sandbox_accounts import GOV, REGION
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 os.environ.update(AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION)
 for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
@@ -19,8 +23,15 @@ for _var in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
 def sandbox_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from sandbox.server import start_in_thread
 
+    from mlgov_config import load_config
+    from sandbox.patches._organization import set_organization
+
     server, url = start_in_thread(0, state_dir=str(tmp_path_factory.mktemp("sandbox-state")))
+    # As deployed_sandbox does: the configured accounts are in the configured organisation.
+    platform = load_config(REPO_ROOT / "config").platform
+    set_organization(platform.organization_id, sorted(platform.accounts.values()))
     yield url
+    set_organization(None, [])
     server.shutdown()
 
 

@@ -76,6 +76,15 @@ def test_principal_scoped_deny_only_hits_that_principal():
     assert evaluate(policy, "s3:GetObject", f"{BUCKET_ARN}/k", {"account": GOV, "arn": "x", "role_arn": ""}, TLS) == "NEUTRAL"
 
 
+def test_a_service_principal_statement_matches_only_that_service():
+    policy = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "cloudtrail.amazonaws.com"}, "Action": "s3:PutObject",
+                             "Resource": "*"}]}
+    service = {"account": "", "arn": "", "role_arn": "", "service": "cloudtrail.amazonaws.com"}
+    assert evaluate(policy, "s3:PutObject", f"{BUCKET_ARN}/k", service, TLS) == "PERMITTED"
+    assert evaluate(policy, "s3:PutObject", f"{BUCKET_ARN}/k", {**service, "service": "logging.s3.amazonaws.com"}, TLS) == "NEUTRAL"
+    assert evaluate(policy, "s3:PutObject", f"{BUCKET_ARN}/k", DEV_CALLER, TLS) == "NEUTRAL"
+
+
 def test_cross_account_upload_over_loopback(aws):
     """Plain HTTP on 127.0.0.1 counts as TLS; the SSE Deny statements decide on the request headers."""
     name = f"mlgov-policy-{uuid.uuid4().hex[:8]}"

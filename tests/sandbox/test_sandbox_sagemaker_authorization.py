@@ -209,17 +209,27 @@ def test_caller_not_in_iam_is_only_subject_to_the_resource_policy(aws):
     assert aws("sagemaker", GOV).describe_model_package(ModelPackageName=pkg)["ModelPackageArn"] == pkg
 
 
-def test_principal_org_id_only_when_the_sandbox_names_the_organization(aws, monkeypatch):
-    """aws:PrincipalOrgID exists only with MLGOV_SANDBOX_ORGANIZATION_ID (the sandbox has no Organizations)."""
+def test_principal_org_id_only_for_accounts_the_sandbox_puts_in_the_organization(aws):
+    """aws:PrincipalOrgID is the organisation of the caller's account (patches/_organization.py); absent outside one."""
+    from sandbox.patches._organization import organization, set_organization
+
+    current = organization()
+    before = (current["id"], current["accounts"])
+
     in_org = {"Sid": "OrgRegisters", "Effect": "Allow", "Principal": "*", "Action": "sagemaker:CreateModelPackage",
               "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-mlgov"}}}  # fmt: skip
     _, group_arn = shared_group(aws, {}, extra=(in_org,))
-    monkeypatch.delenv("MLGOV_SANDBOX_ORGANIZATION_ID", raising=False)
-    _denied(aws("sagemaker", DEV).create_model_package, ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE)
-    monkeypatch.setenv("MLGOV_SANDBOX_ORGANIZATION_ID", "o-other")
-    _denied(aws("sagemaker", DEV).create_model_package, ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE)
-    monkeypatch.setenv("MLGOV_SANDBOX_ORGANIZATION_ID", "o-mlgov")
-    assert _register(aws("sagemaker", DEV), group_arn).endswith("/1")
+    try:
+        set_organization(None, [])
+        _denied(aws("sagemaker", DEV).create_model_package, ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE)
+        set_organization("o-other", [DEV])
+        _denied(aws("sagemaker", DEV).create_model_package, ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE)
+        set_organization("o-mlgov", [GOV])  # the group owner's organisation, but the caller's account is not in it
+        _denied(aws("sagemaker", DEV).create_model_package, ModelPackageGroupName=group_arn, InferenceSpecification=INFERENCE)
+        set_organization("o-mlgov", [GOV, DEV])
+        assert _register(aws("sagemaker", DEV), group_arn).endswith("/1")
+    finally:
+        set_organization(*before)
 
 
 @pytest.mark.parametrize(("operator", "values", "context", "expected"), [

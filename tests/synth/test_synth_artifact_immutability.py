@@ -33,7 +33,9 @@ def caller(role: AccountRole, role_name: str = "admin") -> tuple[dict[str, str],
     account = ACCOUNTS[role]
     who = {"account": account, "arn": f"arn:aws:sts::{account}:assumed-role/{role_name}/s",
            "role_arn": f"arn:aws:iam::{account}:role/{role_name}"}
-    return who, {**TLS, "aws:principalaccount": [account], "aws:principalarn": [who["role_arn"]]}
+    # Every configured account is in the organisation (tests/synth/test_synth_organization.py plays outsiders).
+    return who, {**TLS, "aws:principalaccount": [account], "aws:principalarn": [who["role_arn"]],
+                 "aws:principalorgid": [CONFIG.platform.organization_id]}
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +74,9 @@ def test_object_lock_enabled_at_creation_with_compliance_retention_from_config(g
 def test_only_the_artifact_bucket_is_locked(synth):
     """The access-log targets must not be locked (log delivery refuses default retention).
 
-    The audit archive (tests/synth/test_synth_history_archive.py) is the one other locked bucket."""
-    locked = (NAMES.artifact_bucket, NAMES.audit_archive_bucket)
+    The audit archive (tests/synth/test_synth_history_archive.py) and the trail's bucket
+    (tests/synth/test_synth_audit_trail.py) are the other locked buckets."""
+    locked = (NAMES.artifact_bucket, NAMES.audit_archive_bucket, NAMES.audit_trail_bucket)
     for stack_name, stack in synth.stacks.items():
         for body in resources(stack, "aws_s3_bucket").values():
             assert bool(body.get("object_lock_enabled")) == (body["bucket"] in locked), (stack_name, body["bucket"])
@@ -159,7 +162,7 @@ def test_artifact_key_policy_limits_other_accounts_to_s3_and_ecr(governance):
     for statement in statements(json.loads(key["policy"])):
         principals = as_list(statement.get("Principal", {}).get("AWS", []))
         foreign = [p for p in principals if ACCOUNTS[AccountRole.GOVERNANCE] not in p]
-        if foreign:
+        if foreign and statement["Effect"] == "Allow":
             assert sorted(statement["Condition"]["StringEquals"]["kms:ViaService"]) == VIA, statement
 
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from modules.policy import PolicyError, Statement, deny_insecure_transport, document
+from modules.policy import PolicyError, Statement, deny_insecure_transport, deny_outside_organization, document
 
 
 @pytest.mark.parametrize("action", ["*", "s3:*", "sagemaker:*"])
@@ -45,3 +45,12 @@ def test_document_is_deterministic_and_rejects_duplicate_ids():
     assert document([a]) == document([a])
     with pytest.raises(PolicyError, match="duplicate"):
         document([a, a])
+
+
+def test_the_organization_deny_exists_only_with_an_organization():
+    assert deny_outside_organization(("s3:*",), ("arn:aws:s3:::b",), None) == []
+    [deny] = deny_outside_organization(("s3:*",), ("arn:aws:s3:::b",), "o-abcdefghij")
+    rendered = deny.render()
+    assert rendered["Effect"] == "Deny" and rendered["Principal"] == {"AWS": ["*"]}
+    assert rendered["Condition"] == {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abcdefghij"},
+                                     "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}

@@ -75,7 +75,7 @@ def condition_holds(operator: str, key_values: dict[str, Any], context: dict[str
 
 def principal_match(principal: Any, caller: dict[str, str]) -> str | None:
     """How a Principal element names the caller: "any" ("*"), "account" (id or :root), "principal"
-    (its role, session or user ARN), or None.
+    (its role, session or user ARN, or the caller's "service" name under "Service"), or None.
 
     The kind matters in the resource owner's own account: naming the account delegates to its IAM
     policies, naming the principal grants by itself.
@@ -84,6 +84,8 @@ def principal_match(principal: Any, caller: dict[str, str]) -> str | None:
         return "any"
     if not isinstance(principal, dict):
         return None
+    if caller.get("service") and caller["service"] in as_list(principal.get("Service", [])):
+        return "principal"  # a service principal (e.g. cloudtrail.amazonaws.com) named as such
     values = as_list(principal.get("AWS", []))
     if "*" in values:
         return "any"

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from ._common import caller_identity, parse_arn, wrap
+from ._organization import principal_org_context
 from ._policy import statement_applies
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ def allowed(policy: str | None, bus_arn: str, entry: dict[str, Any], caller: dic
     context = {
         "events:source": [entry.get("Source", "")], "events:detail-type": [entry.get("DetailType", "")],
         "aws:principalaccount": [caller["account"]], "aws:principalarn": [caller.get("role_arn") or caller["arn"]],
+        **principal_org_context(caller["account"]),
     }  # fmt: skip
     applicable = [s for s in json.loads(policy).get("Statement", []) if statement_applies(s, "events:PutEvents", bus_arn, caller, context)]
     if any(s.get("Effect") == "Deny" for s in applicable):

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 from ._common import caller_identity, wrap
+from ._organization import principal_org_context
 from ._policy import evaluate
 
 _request = threading.local()  # werkzeug serves each request in its own thread; S3Response.setup_class sets it
@@ -52,6 +53,7 @@ def request_context(request: Any, access_key: str, account: str) -> tuple[dict[s
             role = arn.split(":assumed-role/", 1)[1].split("/", 1)[0]
             caller["role_arn"] = f"arn:aws:iam::{account}:role/{role}"
         context["aws:principalaccount"] = [account]
+        context.update(principal_org_context(account))
         if caller["role_arn"] or arn:
             context["aws:principalarn"] = [caller["role_arn"] or arn]
     return caller, context

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections.abc import Iterator
 from typing import Any
 
 from ._authorize import Caller, decide, resolve
 from ._common import parse_arn, wrap
+from ._organization import principal_org_context
 from .sagemaker_cross_account import group_name, owner_backend
 
 log = logging.getLogger(__name__)
-ORG_ENV = "MLGOV_SANDBOX_ORGANIZATION_ID"  # the sandbox has no Organizations: say which org the accounts are in
 
 
 def _package_arn(response: Any, value: str) -> str:
@@ -77,8 +76,7 @@ def request_context(response: Any, caller: Caller) -> dict[str, list[str]]:
         "aws:principalarn": [caller.principal_arn], "aws:principalaccount": [caller.account],
         "aws:securetransport": ["true"],  # the SageMaker API is HTTPS-only on AWS
     }  # fmt: skip
-    if os.environ.get(ORG_ENV):
-        context["aws:principalorgid"] = [os.environ[ORG_ENV]]
+    context.update(principal_org_context(caller.account))
     status = response._get_param("ModelApprovalStatus")
     if status is not None:
         context["sagemaker:modelapprovalstatus"] = [status]
