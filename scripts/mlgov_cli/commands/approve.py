@@ -41,7 +41,7 @@ def _run(ctx: Context, decision: StageStatus, group: str, version: int, stage: s
     gate_results = result.get("gates") or []
     row = {**result, "gates": f"{sum(g['passed'] for g in gate_results)}/{len(gate_results)} pass" if gate_results else "none"}
     fields = ["group", "version", "use_case", "decision", "stage", "previous_state", "approval_status", "decided_by",
-              "reason", "gates"]
+              "reason", "gates"] + (["release_arn"] if result.get("release_arn") else [])
     emit(ctx, [{"field": f, "value": row.get(f)} for f in fields], ["field", "value"],
          title=f"{result['decision']} for {result['stage']}")
     for gate in gate_results:
@@ -60,7 +60,8 @@ def approve(ctx: Context, group: str, version: int, stage: str, reason: str, app
     decision for that stage is already recorded, or (for Prod, and for Test if the use case has Test
     gates) the QA metrics metrics-ingest recorded fail the gates. On success the function writes
     ModelApprovalStatus=Approved, ModelLifeCycle {Stage, Approved, reason} and who/why in one
-    UpdateModelPackage call; no other principal may set those fields.
+    UpdateModelPackage call; no other principal may set those fields. A Prod approval also creates the
+    version's prod release (what the prod account builds its model from) and prints its ARN.
 
     \b
     Example:
