@@ -7,12 +7,14 @@ Each returns what AWS (or the decision function) answered and whether the target
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
+from mlgov_core import metrics
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,16 @@ def build_model_from(attacker: Any, package_arn: str, model_name: str, execution
         answer, refused = _answer(error), True
     names = [m["ModelName"] for m in attacker.list_models(NameContains=model_name).get("Models", [])]
     return AttackOutcome(f"build prod model {model_name} from {package_arn}", refused, answer, model_name not in names)
+
+
+def report_qa(session: Any, bus_arn: str, version: int, auc: float, reported_at: str) -> None:
+    """Put a QA report for ``version`` of credit-risk on the governance metrics bus as ``session``."""
+    session.client("events").put_events(Entries=[{
+        "EventBusName": bus_arn, "Source": metrics.SOURCE, "DetailType": metrics.DETAIL_TYPE,
+        "Detail": json.dumps({"schema_version": 1, "model_package_group": "credit-risk", "model_version": version,
+                              "stage": "Test", "kind": "qa", "metrics": {"auc": auc}, "reported_by": "pipeline",
+                              "reported_at": reported_at}),
+    }])
 
 
 def personas(deployed: Any) -> dict[str, Any]:

@@ -15,9 +15,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
-from mlgov_core.metrics import DETAIL_TYPE, SOURCE
 from policy_mutation import bucket_policy, bus_policy, without_condition_key
-from sandbox.attacks import artifact_location, overwrite_artifact, personas
+from sandbox.attacks import artifact_location, report_qa, overwrite_artifact, personas
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -83,12 +82,7 @@ def test_object_lock_holds_when_the_bucket_policy_no_longer_denies_deletes(world
 
 
 def _report(session, bus_arn: str, version: int = 1) -> None:
-    session.client("events").put_events(Entries=[{
-        "EventBusName": bus_arn, "Source": SOURCE, "DetailType": DETAIL_TYPE,
-        "Detail": json.dumps({"schema_version": 1, "model_package_group": "credit-risk", "model_version": version, "stage": "Test",
-                              "kind": "qa", "metrics": {"auc": 0.99}, "reported_by": "pipeline",
-                              "reported_at": "2099-01-01T00:00:00Z"}),
-    }])
+    report_qa(session, bus_arn, version, auc=0.99, reported_at="2099-01-01T00:00:00Z")
 
 
 def test_the_test_deployer_cannot_attest_qa(world):

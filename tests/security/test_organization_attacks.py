@@ -10,7 +10,6 @@ aws:PrincipalOrgID, as on AWS. The membership is restored after each test.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -18,9 +17,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
-from mlgov_core.metrics import DETAIL_TYPE, SOURCE
 from policy_mutation import bucket_policy
-from sandbox.attacks import artifact_location, personas
+from sandbox.attacks import artifact_location, personas, report_qa
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -81,12 +79,7 @@ def test_mutation_without_the_organization_deny_the_outsider_reads_artifacts(wor
 
 
 def _report(session, bus_arn: str, version: int) -> None:
-    session.client("events").put_events(Entries=[{
-        "EventBusName": bus_arn, "Source": SOURCE, "DetailType": DETAIL_TYPE,
-        "Detail": json.dumps({"schema_version": 1, "model_package_group": "credit-risk", "model_version": version, "stage": "Test",
-                              "kind": "qa", "metrics": {"auc": 0.5}, "reported_by": "pipeline",
-                              "reported_at": "2020-01-01T00:00:00Z"}),
-    }])
+    report_qa(session, bus_arn, version, auc=0.5, reported_at="2020-01-01T00:00:00Z")
 
 
 def test_the_qa_publisher_of_a_test_account_outside_the_organization_cannot_report(world):
