@@ -34,7 +34,7 @@ DEPLOY_ACTIONS = (
 class WorkloadStack(AccountStack):
     def __init__(self, scope: Construct, config: MlgovConfig) -> None:
         super().__init__(scope, config)
-        names, platform = self.names, config.platform
+        names = self.names
         self.artifacts = ArtifactStoreRef.from_names(names)
         deployed = [(uc, uc.deployments.by_role()[self.role]) for uc in config.use_cases.values()
                     if self.role in uc.deployments.by_role()]
