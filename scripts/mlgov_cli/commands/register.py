@@ -492,7 +492,7 @@ def register_external_command(ctx: Context, use_case: str, version_label: str, e
              "registered_at": timeparse.now_iso()}
     table = ctx.names.governance_table
     try:
-        dynamodb = ctx.governance_client("dynamodb", "mlgov-register-external")
+        dynamodb = ctx.table_writer_client(ctx.names.external_registrar_role, "dynamodb", "mlgov-register-external")
         with progress(ctx, f"recording {version_label} in {table} ..."):
             stored, created = _claim_label(dynamodb, table, group, version_label, claim)
             same = _same_model(stored, claim)
