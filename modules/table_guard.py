@@ -41,8 +41,6 @@ TABLE_CHANGES = (
     "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive",
 )
 ITEM_WRITES = ("dynamodb:PartiQLInsert", "dynamodb:PartiQLUpdate", "dynamodb:PutItem", "dynamodb:UpdateItem")
-# The SageMaker list call has no resource-level permission (Service Authorization Reference).
-LIST_PACKAGES = "sagemaker:ListModelPackages"
 
 
 @dataclass(frozen=True)
@@ -80,11 +78,11 @@ class TableGuard(Construct):
             role_name=names.table_reconciler_role, trusted_principals=props.reconciler_trust,
             description="mlgov reconcile: reads the registry, repairs the governed groups' partitions of the governance table",
             statements=(
-                Statement(sid="ReadRegistry", actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"),
-                          resources=tuple(names.group_arn(g) for g in props.groups)
-                          + tuple(names.group_packages_arn(g) for g in props.groups)),
-                Statement(sid="ListVersions", actions=(LIST_PACKAGES,), resources=("*",),
-                          any_resource_reason="ListModelPackages has no resource-level permission"),
+                # The same registry reads as the approver's and compliance officer's roles.
+                Statement(sid="ReadRegistry", resources=tuple(names.group_arn(g) for g in props.groups)
+                          + tuple(names.group_packages_arn(g) for g in props.groups),
+                          actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup",
+                                   "sagemaker:ListModelPackages")),
                 table.grant_read("ReadGovernanceTable"),
                 # existing_history_keys asks for many history keys at once.
                 Statement(sid="ReadHistoryKeys", actions=("dynamodb:BatchGetItem",), resources=(table.arn,)),
