@@ -100,5 +100,10 @@ def personas(deployed: Any) -> dict[str, Any]:
         "approver": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-model-approver", "carol"),
         "governance_admin": deployed.governance(),
         "metrics_ingest": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-metrics-ingest-lambda", "compromised"),
+        "registry_sync": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-registry-sync-lambda", "compromised"),
+        "decision_function": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-model-decisions-lambda", "compromised"),
+        "compliance_officer": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-compliance-officer", "erin"),
+        "external_registrar": deployed.session(AccountRole.GOVERNANCE, deployed.names.external_registrar_role, "frank"),
+        "break_glass": deployed.session(AccountRole.GOVERNANCE, deployed.names.table_break_glass_role, "incident-42"),
         "test_deployer": deployed.session(AccountRole.TEST, f"{prefix}-deployer", "pipeline"),
     }
