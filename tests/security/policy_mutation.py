@@ -65,13 +65,16 @@ def bucket_policy(s3: Any, bucket: str, sids: Sids) -> Any:
                    lambda p: s3.put_bucket_policy(Bucket=bucket, Policy=p), without_statements(sids))
 
 
-def role_policy(iam: Any, role: str, policy_name: str, sids: Sids | Mutation) -> Any:
-    """A role's inline policy without the named statements (or changed by a Mutation)."""
+def role_policy(iam: Any, role: str, policy_name: str, sids: Sids) -> Any:
+    return role_policy_mutated(iam, role, policy_name, without_statements(sids))
+
+
+def role_policy_mutated(iam: Any, role: str, policy_name: str, mutation: Mutation) -> Any:
+    """A role's inline policy changed by a Mutation (e.g. without_condition_key)."""
     def read() -> str:
         document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
         return document if isinstance(document, str) else json.dumps(document)
 
-    mutation = without_statements(sids) if isinstance(sids, tuple) else sids
     return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p), mutation)
 
 

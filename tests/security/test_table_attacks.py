@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from mlgov_core import keys
 from sandbox.attacks import personas
 from sandbox.lifecycle import USE_CASE
-from policy_mutation import role_policy, table_policy, without_condition_key
+from policy_mutation import role_policy_mutated, table_policy, without_condition_key
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -112,7 +112,7 @@ def test_mutation_without_leading_keys_the_external_registrar_rewrites_history(t
     iam = table["who"]["governance_admin"].client("iam")
     role = table["deployed"].names.external_registrar_role
     try:
-        with role_policy(iam, role, "least-privilege", without_condition_key("dynamodb:LeadingKeys")):
+        with role_policy_mutated(iam, role, "least-privilege", without_condition_key("dynamodb:LeadingKeys")):
             table["who"]["external_registrar"].client("dynamodb").put_item(
                 TableName=table["name"], Item={**table["history"], "approved_by": {"S": "mallory"}})
             assert _item(table)["approved_by"]["S"] == "mallory"
@@ -132,7 +132,7 @@ def test_mutation_without_the_attributes_limit_the_decision_function_rewrites_hi
     iam = table["who"]["governance_admin"].client("iam")
     role = table["deployed"].names.decision_function_role_arn.rsplit("/", 1)[-1]
     try:
-        with role_policy(iam, role, "least-privilege", without_condition_key("dynamodb:Attributes")):
+        with role_policy_mutated(iam, role, "least-privilege", without_condition_key("dynamodb:Attributes")):
             table["who"]["decision_function"].client("dynamodb").put_item(
                 TableName=table["name"], Item={**table["history"], "approved_by": {"S": "mallory"}})
             assert _item(table)["approved_by"]["S"] == "mallory"
