@@ -92,9 +92,16 @@ class RoleTrust(Strict):
     # principals: whoever deploys a version must not also attest its QA (DESIGN.md section 5).
     qa_publisher: list[str] = Field(min_length=1)
     metrics_publisher: list[str] = Field(min_length=1)
+    # The governance table's own writers outside Lambda: who runs `mlgov reconcile` (rebuilds the
+    # projection from the registry) and `mlgov register-external` (models from outside SageMaker).
+    table_reconciler: list[str] = Field(min_length=1)
+    external_registrar: list[str] = Field(min_length=1)
+    # The one role the table's resource policy lets delete items or change the table (PITR, TTL, its
+    # policy): keep it to a named, alarmed emergency group (docs/security.md, "Break glass").
+    break_glass: list[str] = Field(min_length=1)
 
     @field_validator("data_scientist", "data_science_lead", "deployer", "model_approver", "compliance_officer",
-                     "qa_publisher", "metrics_publisher")
+                     "qa_publisher", "metrics_publisher", "table_reconciler", "external_registrar", "break_glass")
     @classmethod
     def _role_arns(cls, arns: list[str]) -> list[str]:
         for arn in arns:

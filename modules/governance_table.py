@@ -14,12 +14,15 @@ from cdktf_cdktf_provider_aws.dynamodb_table import (
 from constructs import Construct
 
 from mlgov_core import keys
+from mlgov_core.decision import CLAIM_ATTRIBUTES
 from modules.policy import Statement
 
 # GetItem: writers read the hash chain's head (TransactGetItems needs GetItem on each item) before linking.
 WRITE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
 STREAM_READ_ACTIONS = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams")
 READ_ACTIONS = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:Query")
+LEADING_KEYS = "dynamodb:LeadingKeys"
+ATTRIBUTES = "dynamodb:Attributes"
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,21 @@ class GovernanceTable(Construct):
         """What a Lambda event source mapping on the table's stream needs of the function's role."""
         return Statement(sid=sid, actions=STREAM_READ_ACTIONS, resources=(f"{self.table.arn}/stream/*",))
 
-    def grant_write(self, sid: str) -> Statement:
-        return Statement(sid=sid, actions=WRITE_ACTIONS, resources=(self.table.arn,))
+    def grant_write(self, sid: str, partitions: tuple[str, ...], attributes: tuple[str, ...] = ()) -> Statement:
+        """Write items only in these partitions (dynamodb:LeadingKeys patterns) and, if given, only
+        with these attribute names (dynamodb:Attributes). Never a delete: the table's resource policy
+        denies it (modules/table_guard.py)."""
+        if not partitions:
+            raise ValueError(f"GovernanceTable.grant_write({sid!r}): name the partitions the writer may write")
+        conditions: dict = {"ForAllValues:StringLike": {LEADING_KEYS: list(partitions)}}
+        if attributes:
+            conditions["ForAllValues:StringEquals"] = {ATTRIBUTES: list(attributes)}
+        return Statement(sid=sid, actions=WRITE_ACTIONS, resources=(self.table.arn,), conditions=conditions)
 
     def grant_decision_claims(self, sid: str) -> Statement:
-        """Claim a decision (a put only if absent) and withdraw one's own claim when the registry write fails."""
-        return Statement(sid=sid, actions=("dynamodb:DeleteItem", "dynamodb:PutItem"), resources=(self.table.arn,))
+        """Claim a decision (a put only if absent) and mark one's own claim withdrawn when the registry
+        write fails: claim-shaped items only, so the decision function cannot write a chained history item."""
+        return self.grant_write(sid, partitions=(f"{keys.VERSION_PK_PREFIX}*",), attributes=CLAIM_ATTRIBUTES)
 
     def grant_read(self, sid: str) -> Statement:
         return Statement(sid=sid, actions=READ_ACTIONS, resources=(self.table.arn, f"{self.table.arn}/index/*"))

@@ -87,6 +87,26 @@ class Names:
     def decision_function_role_arn(self) -> str:
         return f"arn:aws:iam::{self.governance_account}:role/{self.function(self.DECISION_FUNCTION)}-lambda"
 
+    def function_role_arn(self, short_name: str) -> str:
+        return self.role_arn(f"{self.function(short_name)}-lambda")
+
+    def role_arn(self, role_name: str) -> str:
+        return f"arn:aws:iam::{self.governance_account}:role/{role_name}"
+
+    # The governance table's writers outside Lambda, and the one role that may delete or change it
+    # (modules/table_guard.py); the CLI assumes the first two for reconcile and register-external.
+    @property
+    def table_reconciler_role(self) -> str:
+        return f"{self.prefix}-table-reconciler"
+
+    @property
+    def external_registrar_role(self) -> str:
+        return f"{self.prefix}-external-registrar"
+
+    @property
+    def table_break_glass_role(self) -> str:
+        return f"{self.prefix}-table-break-glass"
+
     @property
     def decision_api(self) -> str:
         return f"{self.prefix}-decisions"

@@ -6,12 +6,14 @@ from __future__ import annotations
 from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
+from mlgov_core import keys
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
+from modules.table_guard import TableGuard, TableGuardProps
 from modules.history_archive import HistoryArchive, HistoryArchiveProps
 from modules.policy import Statement
 from modules.iam_role import AccountRoleProps, AssumableRole
@@ -22,9 +24,12 @@ from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRou
 from modules.decision_path import DecisionPath, DecisionPathProps
 from modules.inference_api import find_apis
 from mlgov_core.release import release_group
+from modules.naming import Names
 from stacks.account_stack import AccountStack
 
 CONSUMERS = (AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
+# The functions whose roles the table's resource policy lets write items (names as Names.function).
+TABLE_WRITER_FUNCTIONS = ("registry-sync", "metrics-ingest", Names.DECISION_FUNCTION)
 
 
 class GovernanceStack(AccountStack):
@@ -82,7 +87,8 @@ class GovernanceStack(AccountStack):
                 "LOG_LEVEL": "INFO",
             },
             statements=(
-                table.grant_write("WriteGovernanceTable"),
+                # Every group in the registry account (an unassigned group is recorded too).
+                table.grant_write("WriteGovernanceTable", partitions=(f"{keys.VERSION_PK_PREFIX}*",)),
                 _describe_packages(self.account_id, region),
             ),
         ))
@@ -110,6 +116,13 @@ class GovernanceStack(AccountStack):
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
         self._audit_trail()
+        trust = platform.role_trust
+        TableGuard(self, "table-guard", TableGuardProps(
+            names=names, groups=tuple(uc.model_package_group.name for uc in config.use_cases.values()),
+            function_writer_role_arns=tuple(names.function_role_arn(f) for f in TABLE_WRITER_FUNCTIONS),
+            reconciler_trust=tuple(trust.table_reconciler), external_registrar_trust=tuple(trust.external_registrar),
+            break_glass_trust=tuple(trust.break_glass),
+        ), table=table)
 
     def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""
@@ -158,7 +171,7 @@ class GovernanceStack(AccountStack):
                 "LOG_LEVEL": "INFO",
             },
             statements=(
-                table.grant_write("WriteGovernanceTable"),
+                table.grant_write("WriteGovernanceTable", partitions=(f"{keys.VERSION_PK_PREFIX}*",)),
                 # A redelivered QA report checks it is still the latest item (metrics_sync.is_latest_in_table).
                 Statement(sid="ReadLatestMetrics", actions=("dynamodb:GetItem",), resources=(table.table.arn,)),
                 # A copy of the QA metrics for people browsing the registry; the python_function's

@@ -11,7 +11,9 @@ the identity API Gateway verified (SigV4), never a name the caller typed. Order 
 3. for a Prod approval, create the version's prod release (mlgov_core.release), the only thing the
    prod account may build a model from;
 4. write the registry in one UpdateModelPackage; if that fails the release is rejected and the
-   claim withdrawn.
+   claim withdrawn: marked ``withdrawn_at`` by an update, never deleted, because the table's resource
+   policy denies item deletes to every writer (modules/table_guard.py). A withdrawn claim can be
+   claimed again.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 DECISION_REASON_KEY = "decision_reason"
 DECISION_STAGE_KEY = "decision_stage"
 DECISION_ITEM_TYPE = "decision"
+WITHDRAWN_AT = "withdrawn_at"
+# Every attribute a claim has: the function's role may write items of this shape only (dynamodb:Attributes).
+CLAIM_ATTRIBUTES = (keys.PARTITION_KEY, keys.SORT_KEY, "item_type", "claim_id", "decision", "stage", "decided_by",
+                    "reason", "decided_at", WITHDRAWN_AT)
+CLAIM_CONDITION = f"attribute_not_exists({keys.PARTITION_KEY}) OR attribute_exists({WITHDRAWN_AT})"
 # SageMaker's limits: ApprovalDescription and StageDescription up to 1024 characters, no line
 # breaks; metadata values up to 256 characters of letters, spaces, digits and _.:/=+-@.
 DESCRIPTION_MAX = 1024
@@ -266,7 +273,7 @@ def _claim(dynamodb: Any, table_name: str, request: DecisionRequest, decided_by:
         "decided_at": {"S": timeparse.now_iso()},
     }
     try:
-        dynamodb.put_item(TableName=table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        dynamodb.put_item(TableName=table_name, Item=item, ConditionExpression=CLAIM_CONDITION)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
             raise Refused(f"a decision for {request.stage.value} on version {request.version} of {request.group} "
@@ -276,12 +283,13 @@ def _claim(dynamodb: Any, table_name: str, request: DecisionRequest, decided_by:
 
 
 def _withdraw(dynamodb: Any, table_name: str, request: DecisionRequest, claim_id: str) -> None:
-    """Remove our own claim so the decision can be made again once the registry answers."""
-    dynamodb.delete_item(
+    """Mark our own claim withdrawn so the decision can be made again once the registry answers."""
+    dynamodb.update_item(
         TableName=table_name,
         Key={keys.PARTITION_KEY: {"S": keys.version_pk(request.group, request.version)},
              keys.SORT_KEY: {"S": decision_sk(request.stage)}},
-        ConditionExpression="claim_id = :c", ExpressionAttributeValues={":c": {"S": claim_id}},
+        UpdateExpression=f"SET {WITHDRAWN_AT} = :t", ConditionExpression="claim_id = :c",
+        ExpressionAttributeValues={":c": {"S": claim_id}, ":t": {"S": timeparse.now_iso()}},
     )
 
 

@@ -20,6 +20,14 @@ GSI key attributes are written only on the item type the index serves, so each i
 from __future__ import annotations
 
 PARTITION_KEY = "pk"
+# Partition key prefixes: one partition per model version, and the bookkeeping of external models
+# (a version counter and a label claim per external group). IAM limits writers by these prefixes
+# (dynamodb:LeadingKeys, modules/table_guard.py); it cannot see sort keys.
+VERSION_PK_PREFIX = "MODEL#"
+COUNTER_PK_PREFIX = "COUNTER#"
+LABEL_PK_PREFIX = "EXTERNAL#"
+# Models from outside SageMaker are recorded under the model group "<group>-external".
+EXTERNAL_GROUP_SUFFIX = "-external"
 SORT_KEY = "sk"
 STATE_SORT_KEY = "STATE"
 CHAIN_SORT_KEY = "CHAIN"
@@ -64,7 +72,11 @@ def version_id(group: str, version: int) -> str:
 
 
 def version_pk(group: str, version: int) -> str:
-    return f"MODEL#{version_id(group, version)}"
+    return f"{VERSION_PK_PREFIX}{version_id(group, version)}"
+
+
+def external_group(group: str) -> str:
+    return f"{group}{EXTERNAL_GROUP_SUFFIX}"
 
 
 def history_sk(changed_at: str, idempotency_key: str) -> str:

@@ -57,8 +57,13 @@ class Context:
         return self.session(role, role_name, session_name).client(service, endpoint_url=self.endpoint_url)
 
     def governance_client(self, service: str, session_name: str = "mlgov-cli") -> Any:
-        """The governance account as the platform's operator role (terraform_role_name)."""
+        """The governance account as the platform's operator role (terraform_role_name): reads only,
+        the governance table's resource policy refuses its writes."""
         return self.client(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, service, session_name)
+
+    def table_writer_client(self, role_name: str, service: str, session_name: str) -> Any:
+        """The governance account as one of the table's writer roles (modules/table_guard.py)."""
+        return self.client(AccountRole.GOVERNANCE, role_name, service, session_name)
 
 
 def context_from_env(config_dir: str | None, json_output: bool, endpoint_url: str | None) -> Context:

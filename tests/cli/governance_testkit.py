@@ -81,17 +81,19 @@ def run(config_dir: Path, *args: str) -> Result:
 
 
 def count_governance_calls(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """API calls ("dynamodb.Query") made by governance clients the CLI creates from now on (botocore before-call hook)."""
+    """API calls ("dynamodb.Query") made by governance-account clients the CLI creates from now on, as
+    whichever role (the operator's or a table writer's; botocore before-call hook)."""
     calls: Counter = Counter()
-    original = Context.governance_client
+    original = Context.client
 
-    def counted(self: Context, service: str, *args: Any, **kwargs: Any) -> Any:
-        client = original(self, service, *args, **kwargs)
-        client.meta.events.register(
-            "before-call.*.*", lambda event_name, **_: calls.update([event_name.split(".", 1)[1]]))
+    def counted(self: Context, role: AccountRole, *args: Any, **kwargs: Any) -> Any:
+        client = original(self, role, *args, **kwargs)
+        if role == AccountRole.GOVERNANCE:
+            client.meta.events.register(
+                "before-call.*.*", lambda event_name, **_: calls.update([event_name.split(".", 1)[1]]))
         return client
 
-    monkeypatch.setattr(Context, "governance_client", counted)
+    monkeypatch.setattr(Context, "client", counted)
     return calls
 
 

@@ -121,8 +121,11 @@ def test_a_failed_registry_write_withdraws_the_claim(table, package_arn):
 
     with pytest.raises(RuntimeError):
         _decide(package_arn, _request(), sagemaker=FailingUpdate())
-    assert _claim("Test") is None
+    withdrawn = _claim("Test")
+    assert withdrawn is not None and withdrawn.get(decision.WITHDRAWN_AT), withdrawn  # marked, never deleted
     _decide(package_arn, _request())  # and the decision can be made once the registry answers
+    claim = _claim("Test")
+    assert claim["claim_id"] != withdrawn["claim_id"] and decision.WITHDRAWN_AT not in claim
 
 
 @pytest.mark.parametrize("body, field", [

@@ -66,12 +66,23 @@ def bucket_policy(s3: Any, bucket: str, sids: Sids) -> Any:
 
 
 def role_policy(iam: Any, role: str, policy_name: str, sids: Sids) -> Any:
+    return role_policy_mutated(iam, role, policy_name, without_statements(sids))
+
+
+def role_policy_mutated(iam: Any, role: str, policy_name: str, mutation: Mutation) -> Any:
+    """A role's inline policy changed by a Mutation (e.g. without_condition_key)."""
     def read() -> str:
         document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
         return document if isinstance(document, str) else json.dumps(document)
 
-    return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p),
-                   without_statements(sids))
+    return mutated(read, lambda p: iam.put_role_policy(RoleName=role, PolicyName=policy_name, PolicyDocument=p), mutation)
+
+
+def table_policy(dynamodb: Any, table_arn: str, sids: Sids) -> Any:
+    """The table's resource policy without the named statements; ``dynamodb`` must be a break-glass
+    client, the one principal the policy lets replace it."""
+    return mutated(lambda: dynamodb.get_resource_policy(ResourceArn=table_arn)["Policy"],
+                   lambda p: dynamodb.put_resource_policy(ResourceArn=table_arn, Policy=p), without_statements(sids))
 
 
 def bus_policy(events: Any, bus: str, mutation: Mutation) -> Any:

@@ -170,9 +170,10 @@ def test_mutation_without_the_guard_forged_qa_still_fails_the_prod_gates(world):
 
 
 def test_a_rewritten_history_item_breaks_the_chain_and_verify_names_it(world):
-    """Path 6 (detective): an administrator edits who approved; `mlgov history --verify` names the item."""
+    """Path 6 (detective): break glass, the one principal the table's policy lets overwrite an item
+    (tests/security/test_table_attacks.py), edits who approved; `mlgov history --verify` names the item."""
     deployed, lifecycle = world["deployed"], world["lifecycle"]
-    dynamodb = world["who"]["governance_admin"].client("dynamodb")
+    dynamodb = world["who"]["break_glass"].client("dynamodb")
     from mlgov_core import keys
 
     version = str(lifecycle.first)

@@ -29,8 +29,9 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
     unknown = [g for g in groups if g not in use_case_by_group]
     if unknown:
         raise CliError(f"not a governed group: {', '.join(unknown)} (governed: {', '.join(sorted(use_case_by_group))})")
-    sagemaker = ctx.governance_client("sagemaker")
-    dynamodb = ctx.governance_client("dynamodb")
+    # The reconciler role: registry reads and writes to the governed groups' partitions, nothing else.
+    sagemaker = ctx.table_writer_client(ctx.names.table_reconciler_role, "sagemaker", "mlgov-reconcile")
+    dynamodb = ctx.table_writer_client(ctx.names.table_reconciler_role, "dynamodb", "mlgov-reconcile")
     with progress(ctx, "reconciling the table with the registry"), aws_errors("reconcile"):
         report = core.reconcile(
             ctx.names.governance_table, use_case_by_group, groups=list(groups) or None,

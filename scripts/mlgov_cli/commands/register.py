@@ -373,15 +373,11 @@ def _description(run: RunInfo, best_by: str | None) -> str:
 # numbered by a counter item. Their numbers never collide with the SageMaker group's versions (which
 # SageMaker numbers itself), `list --use-case` still shows them (same use case), and reconcile, which
 # rebuilds only what the registry knows (source = sagemaker), leaves them alone.
-EXTERNAL_GROUP_SUFFIX = "-external"
-COUNTER_PK_PREFIX = "COUNTER#"
+# The partition prefixes live in mlgov_core.keys: the table guard limits this command's role to them.
+EXTERNAL_GROUP_SUFFIX, COUNTER_PK_PREFIX, LABEL_PK_PREFIX = keys.EXTERNAL_GROUP_SUFFIX, keys.COUNTER_PK_PREFIX, keys.LABEL_PK_PREFIX
 COUNTER_SK = "VERSION"
-LABEL_PK_PREFIX = "EXTERNAL#"
 LABEL_SK = "LABEL"
-
-
-def external_group(group: str) -> str:
-    return f"{group}{EXTERNAL_GROUP_SUFFIX}"
+external_group = keys.external_group
 
 
 def _parse_metrics(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -496,7 +492,7 @@ def register_external_command(ctx: Context, use_case: str, version_label: str, e
              "registered_at": timeparse.now_iso()}
     table = ctx.names.governance_table
     try:
-        dynamodb = ctx.governance_client("dynamodb", "mlgov-register-external")
+        dynamodb = ctx.table_writer_client(ctx.names.external_registrar_role, "dynamodb", "mlgov-register-external")
         with progress(ctx, f"recording {version_label} in {table} ..."):
             stored, created = _claim_label(dynamodb, table, group, version_label, claim)
             same = _same_model(stored, claim)

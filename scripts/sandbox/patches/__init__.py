@@ -36,6 +36,7 @@ PATCHES = (
     # Last: outermost on the SageMaker writes it governs, so a refused call reaches no patch that
     # stores a field or emits an event.
     "sagemaker_authorization",
+    "dynamodb_authorization",  # nothing else wraps the DynamoDB writes it governs
 )
 
 
