@@ -17,7 +17,7 @@ from modules.model_registry import CONSUMER_ACTIONS, READ_ACTIONS
 
 READ = READ_ACTIONS
 REGISTER = CONSUMER_ACTIONS[AccountRole.DEV]
-DEPLOY = CONSUMER_ACTIONS[AccountRole.TEST]  # test and prod alike
+DEPLOY = CONSUMER_ACTIONS[AccountRole.TEST]  # test on a group; prod only on its release group
 
 
 def group_policy(group_arn: str, consumers: dict[str, tuple[str, ...]], extra: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:

@@ -325,7 +325,7 @@ def test_a_prod_approval_that_cannot_be_written_withdraws_its_release(table, pac
     withdrawn = _registry(package_arn.replace(f"/{GROUP}/", f"/{RELEASE_GROUP}/"))
     assert withdrawn["ModelApprovalStatus"] == "Rejected"
     assert release.problems(withdrawn, GROUP, 1, 1) == [f"release 1 of {RELEASE_GROUP} is Rejected, not Approved"]
-    assert _claim("Prod") is None
+    assert _claim("Prod").get(decision.WITHDRAWN_AT), "the claim is withdrawn (marked, never deleted)"
     assert _registry(package_arn)["ModelLifeCycle"]["Stage"] == "Test"
 
 

@@ -45,6 +45,12 @@ def _function(aws, source: str, **extra) -> str:
     return create_python_function(aws, source, Layers=[POWERTOOLS_LAYER], **extra)
 
 
+def _recorder(aws, table: str) -> str:
+    """RECORDER with the one grant it needs (the sandbox enforces the role's policy on DynamoDB writes)."""
+    write = {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": [f"arn:aws:dynamodb:{REGION}:{GOV}:table/{table}"]}
+    return _function(aws, RECORDER, statements=(write,), Environment={"Variables": {"TABLE": table}})
+
+
 def _queue(aws, name: str) -> tuple[str, str]:
     sqs = aws("sqs", GOV)
     url = sqs.create_queue(QueueName=f"{name}-{uuid.uuid4().hex[:6]}")["QueueUrl"]
@@ -69,7 +75,7 @@ def table(aws) -> str:
 
 def test_registry_write_emits_event_to_owner_bus_and_runs_lambda(aws, sandbox_url, table):
     """sagemaker_events + events_lambda_targets + lambda_layers + lambda_runner (function side effect in its account)."""
-    fn_arn = _function(aws, RECORDER, Environment={"Variables": {"TABLE": table}})
+    fn_arn = _recorder(aws, table)
     assert aws("lambda", GOV).get_function(FunctionName=fn_arn)["Configuration"]["Layers"][0]["Arn"] == POWERTOOLS_LAYER
     queue_url, queue_arn = _queue(aws, "capture")
     events = aws("events", GOV)
@@ -149,7 +155,7 @@ def test_failing_function_retried_then_on_failure_destination(aws, sandbox_url):
 def test_direct_invoke_runs_locally(aws, table):
     """lambda_invoke: RequestResponse runs the code; errors come back as FunctionError."""
     lam = aws("lambda", GOV)
-    ok = _function(aws, RECORDER, Environment={"Variables": {"TABLE": table}})
+    ok = _recorder(aws, table)
     response = lam.invoke(FunctionName=ok, Payload=json.dumps({"ModelPackageArn": "x"}), LogType="Tail")
     assert json.loads(response["Payload"].read()) == {"recorded": True}
     assert "FunctionError" not in response

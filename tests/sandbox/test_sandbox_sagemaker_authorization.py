@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
-from sandbox_accounts import DEV, GOV, REGION
-from sandbox_registry import DEPLOY, INFERENCE, REGISTER, group_policy, shared_group
+from sandbox_accounts import DEV, GOV, PROD, REGION
+from sandbox_registry import DEPLOY, INFERENCE, READ, REGISTER, group_policy, shared_group
 
+from mlgov_core import release
 from sandbox.accounts import assume
 from sandbox.patches._policy import condition_holds
 
@@ -256,7 +257,10 @@ def test_kit_group_policy_grants_what_the_committed_governance_stack_grants():
         committed = [s for s in json.loads(resource["resource_policy"])["Statement"] if s["Effect"] == "Allow"]
         group_arn = committed[0]["Resource"][0]
         accounts = [p.split(":")[4] for s in committed for p in s["Principal"]["AWS"]]
-        kit = group_policy(group_arn, {a: REGISTER if a == DEV else DEPLOY for a in accounts})["Statement"]
+        # Prod only reads the source group and deploys from its release group (mlgov_core.release).
+        source_group_reader = PROD if not release.is_release_group(group_arn.rsplit("/", 1)[-1]) else None
+        kit = group_policy(group_arn, {a: REGISTER if a == DEV else READ if a == source_group_reader else DEPLOY
+                                       for a in accounts})["Statement"]
 
         def shape(statements):
             return sorted((tuple(s["Principal"]["AWS"]), tuple(sorted(s["Action"])), tuple(sorted(s["Resource"]))) for s in statements)
