@@ -49,7 +49,7 @@ class DecisionPath:
                 {"Effect": "Allow", "Action": ["sagemaker:CreateModelPackage"], "Resource": [
                     f"arn:aws:sagemaker:{region}:{account}:model-package-group/apv-*{release.SUFFIX}",
                     f"arn:aws:sagemaker:{region}:{account}:model-package/apv-*{release.SUFFIX}/*"]},
-                {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"],
+                {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                  "Resource": f"arn:aws:dynamodb:{region}:{account}:table/{TABLE}"},
                 {"Effect": "Allow", "Action": ["sns:Publish"], "Resource": f"arn:aws:sns:{region}:{account}:*"}]}))
         zip_path = Path(tempfile.mkdtemp(prefix="decisions-zip-")) / "model_decisions.zip"
