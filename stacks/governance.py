@@ -110,6 +110,7 @@ class GovernanceStack(AccountStack):
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
         self._audit_trail()
+        self.bound_roles(decider_role_name=names.decision_function_role_arn.rsplit("/", 1)[-1])
 
     def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""
