@@ -91,13 +91,14 @@ class RoleBoundary(Construct):
         )]
         exact = tuple(sorted(a for a in used if a.split(":", 1)[0] in EXACT_SERVICES))
         if exact:
-            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=("*",),
-                                        any_resource_reason="each role's identity policy names the resources"))
+            # This account's IAM only; each role's identity policy names the roles it may pass.
+            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=(f"arn:aws:iam::{props.account_id}:*",)))
+        principals = (f"arn:aws:iam::{props.account_id}:role/*", f"arn:aws:iam::{props.account_id}:user/*")
         statements += [
-            Statement(sid="DenyBoundaryRemoval", effect="Deny", actions=BOUNDARY_REMOVAL, resources=("*",)),
+            Statement(sid="DenyBoundaryRemoval", effect="Deny", actions=BOUNDARY_REMOVAL, resources=principals),
             Statement(sid="DenyBoundaryChanges", effect="Deny", actions=BOUNDARY_CHANGES, resources=tuple(boundary_arns)),
             # Absent when the request sets no boundary, so StringNotEquals denies that too.
-            Statement(sid="DenyUnboundedPrincipals", effect="Deny", actions=UNBOUNDED_PRINCIPALS, resources=("*",),
+            Statement(sid="DenyUnboundedPrincipals", effect="Deny", actions=UNBOUNDED_PRINCIPALS, resources=principals,
                       conditions={"StringNotEquals": {"iam:PermissionsBoundary": boundary_arns[0]}}),
         ]
         if guarded:
