@@ -91,8 +91,10 @@ class RoleBoundary(Construct):
         )]
         exact = tuple(sorted(a for a in used if a.split(":", 1)[0] in EXACT_SERVICES))
         if exact:
-            # This account's IAM only; each role's identity policy names the roles it may pass.
-            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=(f"arn:aws:iam::{props.account_id}:*",)))
+            if set(exact) != {"iam:PassRole"}:  # IAM wants a resource type per action: decide each one here
+                raise ValueError(f"RoleBoundary: IAM actions {exact} need their resources in the boundary")
+            # This account's roles only; each role's identity policy names the roles it may pass.
+            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=(f"arn:aws:iam::{props.account_id}:role/*",)))
         principals = (f"arn:aws:iam::{props.account_id}:role/*", f"arn:aws:iam::{props.account_id}:user/*")
         statements += [
             Statement(sid="DenyBoundaryRemoval", effect="Deny", actions=BOUNDARY_REMOVAL, resources=principals),
