@@ -2,7 +2,8 @@
 
 Every policy in the generated Terraform is built here, so the platform rules live in one place:
 an Allow never has a ``*`` action or a ``*`` principal, and has a wildcard resource only where AWS
-offers no resource-level permission (the caller says why in ``any_resource_reason``). Deny
+offers no resource-level permission (the caller says why in ``any_resource_reason``); a ``service:*``
+action only in a permissions boundary (``service_wildcard_reason``). Deny
 statements may use wildcards: they only take rights away (TLS-only, encryption-only guards).
 """
 
@@ -26,6 +27,8 @@ class Statement:
     principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
     any_resource_reason: str = ""
+    # Only permissions boundaries (modules/role_boundary.py) Allow "service:*": they cap, identity policies grant.
+    service_wildcard_reason: str = ""
 
     def __post_init__(self) -> None:
         if not self.sid.isalnum():
@@ -33,7 +36,7 @@ class Statement:
         if self.effect == "Deny":
             return
         for action in self.actions:
-            if action == "*" or action.endswith(":*"):
+            if action == "*" or (action.endswith(":*") and not self.service_wildcard_reason):
                 raise PolicyError(f"statement {self.sid!r}: action {action!r} is a wildcard; list the actions")
         for kind, values in self.principals.items():
             if kind == "*" or "*" in values:

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
 from modules.naming import Names
+from modules.role_boundary import RoleBoundary, RoleBoundaryProps
 
 
 class AccountStack(TerraformStack):
@@ -34,3 +35,8 @@ class AccountStack(TerraformStack):
                   region=backend.region, encrypt=True)
         # Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend does not know the argument.
         self.add_override("terraform.backend.s3.use_lockfile", True)
+
+    def bound_roles(self, decider_role_name: str | None = None) -> RoleBoundary:
+        """Last component of every stack: the permissions boundary of each role created above it."""
+        return RoleBoundary(self, "role-boundary", RoleBoundaryProps(
+            prefix=self.config.platform.name_prefix, account_id=self.account_id, decider_role_name=decider_role_name))

@@ -72,6 +72,7 @@ class DevStack(AccountStack):
             role_name=f"{prefix}-data-science-lead", trusted_principals=tuple(trust.data_science_lead), statements=lead,
             description="Data scientist rights plus reading every version and artifact of the use cases; cannot approve or delete",
         ))
+        self.bound_roles()
 
 
 def _mlflow_settings(config: MlgovConfig) -> dict:

@@ -123,6 +123,8 @@ class GovernanceStack(AccountStack):
             reconciler_trust=tuple(trust.table_reconciler), external_registrar_trust=tuple(trust.external_registrar),
             break_glass_trust=tuple(trust.break_glass),
         ), table=table)
+        # Last: the boundary finds every role created above.
+        self.bound_roles(decider_role_name=names.decision_function_role_arn.rsplit("/", 1)[-1])
 
     def _governance_roles(self, table: GovernanceTable, decisions: DecisionPath, approver_role: str) -> None:
         """Approvers decide through the decision API; compliance officers read everything, change nothing."""

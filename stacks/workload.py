@@ -46,6 +46,7 @@ class WorkloadStack(AccountStack):
                 self._serve(use_case, deployment)
         self._deployer_role()
         self._metrics_publisher_role()
+        self.bound_roles()
 
     def _serving_baseline(self) -> None:
         names, region = self.names, self.config.platform.home_region

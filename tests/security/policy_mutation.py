@@ -88,3 +88,25 @@ def table_policy(dynamodb: Any, table_arn: str, sids: Sids) -> Any:
 def bus_policy(events: Any, bus: str, mutation: Mutation) -> Any:
     return mutated(lambda: events.describe_event_bus(Name=bus)["Policy"],
                    lambda p: events.put_permission(EventBusName=bus, Policy=p), mutation)
+
+
+@contextmanager
+def without_boundary(iam: Any, role: str) -> Iterator[None]:
+    """The role's permissions boundary taken off (what its own boundary denies it), put back afterwards."""
+    arn = iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"]
+    iam.delete_role_permissions_boundary(RoleName=role)
+    try:
+        yield
+    finally:
+        iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arn)
+
+
+@contextmanager
+def extra_role_policy(iam: Any, role: str, policy_name: str, statements: list[dict[str, Any]]) -> Iterator[None]:
+    """An inline policy added to the role (a compromised administrator widening it), removed afterwards."""
+    iam.put_role_policy(RoleName=role, PolicyName=policy_name,
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+    try:
+        yield
+    finally:
+        iam.delete_role_policy(RoleName=role, PolicyName=policy_name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +20,10 @@ from botocore.exceptions import ClientError
 from mlgov_config import AccountRole
 from sandbox.attacks import build_model_from, decide_directly, personas, register_decided
 from sandbox.lifecycle import REGISTRANT, USE_CASE
-from policy_mutation import group_policy, mutated, role_policy
+from policy_mutation import extra_role_policy, group_policy, mutated, role_policy, without_boundary
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 DECIDED_REGISTRATIONS = [
     {"ModelApprovalStatus": "Approved"},
@@ -92,21 +94,53 @@ def test_mutation_without_the_group_policy_denies_the_governance_admin_approves_
     assert not outcome.refused and not outcome.unchanged, outcome.line()
 
 
-def test_mutation_metrics_ingest_needs_both_its_role_denies_and_the_group_policy_removed(world):
-    """Two controls on the compromised Lambda: its own role's Denies and the group policy's."""
+def test_mutation_metrics_ingest_needs_its_role_denies_the_group_policy_and_its_boundary_removed(world):
+    """Three controls on the compromised Lambda: its own role's Denies, the group policy's and its
+    permissions boundary's (modules/role_boundary.py); each one alone holds."""
     prefix = world["deployed"].config.platform.name_prefix
     iam = world["who"]["governance_admin"].client("iam")
     ingest = world["who"]["metrics_ingest"].client("sagemaker")
     role = f"{prefix}-metrics-ingest-lambda"
+    no_group_deny = lambda: group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction"))
     arn = _candidate(world)
     with role_policy(iam, role, "least-privilege", lambda sid: sid.startswith("NoDecision")):
         assert decide_directly(ingest, world["admin_sm"], arn, stage="Test").refused, "the group policy alone must hold"
-        with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
-            outcome = decide_directly(ingest, world["admin_sm"], arn, stage="Test")
-    assert not outcome.refused, outcome.line()
-    with group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
+        with no_group_deny():
+            bounded = decide_directly(ingest, world["admin_sm"], arn, stage="Test")
+            with without_boundary(iam, role):
+                outcome = decide_directly(ingest, world["admin_sm"], arn, stage="Test")
+    assert bounded.refused and "explicit deny in a permissions boundary" in bounded.answer, bounded.line()
+    assert bounded.unchanged
+    assert not outcome.refused and not outcome.unchanged, outcome.line()
+    with no_group_deny(), without_boundary(iam, role):
         assert decide_directly(ingest, world["admin_sm"], _candidate(world), stage="Test").refused, \
             "the role's own Denies alone must hold"
+
+
+# A compromised governance administrator widens the approver: an inline policy of its own that allows
+# approving directly, the role's Denies stripped, the group policy's Deny removed.
+WIDENED = [{"Sid": "CompromisedAdminWidens", "Effect": "Allow", "Action": ["sagemaker:UpdateModelPackage"],
+            "Resource": ["arn:aws:sagemaker:*:*:model-package/*"]}]
+
+
+def test_a_widened_approver_is_still_refused_by_its_permissions_boundary(world):
+    prefix = world["deployed"].config.platform.name_prefix
+    iam = world["who"]["governance_admin"].client("iam")
+    approver = world["who"]["approver"].client("sagemaker")
+    role = f"{prefix}-model-approver"
+    boundary = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {})
+    assert boundary.get("PermissionsBoundaryArn", "").endswith(f":policy/{prefix}-role-boundary"), boundary
+    arn = _candidate(world)
+    with extra_role_policy(iam, role, "widened", WIDENED), \
+            role_policy(iam, role, "least-privilege", lambda sid: sid.startswith("NoDecision")), \
+            group_policy(world["admin_sm"], USE_CASE, lambda sid: sid.startswith("OnlyDecisionFunction")):
+        outcome = decide_directly(approver, world["admin_sm"], arn, stage="Prod")
+        with without_boundary(iam, role):
+            mutated_outcome = decide_directly(approver, world["admin_sm"], arn, stage="Prod")
+    assert outcome.refused and outcome.answer.startswith("AccessDeniedException"), outcome.line()
+    assert "explicit deny in a permissions boundary" in outcome.answer and outcome.unchanged
+    # The mutation check: with the boundary dropped the widened approver approves straight to Prod.
+    assert not mutated_outcome.refused and not mutated_outcome.unchanged, mutated_outcome.line()
 
 
 def _mlgov(world: dict[str, Any], *args: str) -> subprocess.CompletedProcess:
@@ -261,3 +295,20 @@ def test_mutation_without_the_release_group_deny_the_governance_admin_releases_a
     described = world["admin_sm"].describe_model_package(ModelPackageName=arn)
     assert described["ModelApprovalStatus"] == "Rejected", "the registration guard withdraws a release it did not make"
     assert "not by the decision function" in described["ApprovalDescription"]
+
+
+@pytest.mark.parametrize("account", list(AccountRole), ids=lambda a: a.value)
+def test_every_role_the_stacks_applied_keeps_its_boundary_in_the_sandbox(world, account):
+    """The boundaries the attacks above rely on are on the applied roles (moto keeps PermissionsBoundary)."""
+    deployed = world["deployed"]
+    prefix, operator = deployed.config.platform.name_prefix, deployed.config.platform.terraform_role_name
+    committed = json.loads((REPO_ROOT / "terraform" / account.value / "main.tf.json").read_text())
+    roles = sorted(r["name"] for r in committed["resource"]["aws_iam_role"].values())
+    iam = deployed.session(account, operator, "boundary-review").client("iam")
+    decider = deployed.names.decision_function_role_arn.rsplit("/", 1)[-1]
+    applied = {name: iam.get_role(RoleName=name)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+               for name in roles}
+    account_id = deployed.config.platform.account_id(account)
+    expected = {name: f"arn:aws:iam::{account_id}:policy/{prefix}-{'decider' if name == decider else 'role'}-boundary"
+                for name in roles}
+    assert applied == expected

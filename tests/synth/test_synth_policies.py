@@ -34,6 +34,14 @@ NAMES = Names.from_config(CONFIG)
 NO_RESOURCE_LEVEL_ACTIONS = ("xray:Put*", "ecr:GetAuthorizationToken", "cloudwatch:PutMetricData")
 # In a key policy, Resource "*" means "this key".
 KEY_POLICY_PREFIX = "aws_kms_key."
+# Permissions boundaries (modules/role_boundary.py) are the one place for "service:*" on "*": a boundary
+# grants nothing, it caps each role at the services the stack's roles use; their identity policies grant.
+BOUNDARY_SID = "UsedServices"
+BOUNDARY_PREFIX = "aws_iam_policy.role-boundary_"
+
+
+def is_boundary_cap(address: str, statement: dict) -> bool:
+    return address.startswith(BOUNDARY_PREFIX) and statement.get("Sid") == BOUNDARY_SID
 
 
 def is_wildcard_action(action: str) -> bool:
@@ -53,10 +61,12 @@ def policy_violations(address: str, doc: dict) -> list[str]:
             for inverse in ("NotAction", "NotResource", "NotPrincipal"):
                 if inverse in st:
                     problems.append(f"{where}: Allow with {inverse} grants everything not listed")
-            problems += [f"{where}: Allow of wildcard action {a!r}" for a in actions(st) if is_wildcard_action(a)]
+            problems += [f"{where}: Allow of wildcard action {a!r}" for a in actions(st)
+                         if is_wildcard_action(a) and not (a != "*" and is_boundary_cap(address, st))]
             if "*" in principal_values(st):
                 problems.append(f"{where}: Allow to the '*' principal")
-        if "*" in as_list(st.get("Resource", [])) and not address.startswith(KEY_POLICY_PREFIX):
+        if "*" in as_list(st.get("Resource", [])) and not address.startswith(KEY_POLICY_PREFIX) \
+                and not is_boundary_cap(address, st):
             if not allow or not all(has_no_resource_level_permission(a) for a in actions(st)):
                 problems.append(f"{where}: Resource '*' for {actions(st)} (only {NO_RESOURCE_LEVEL_ACTIONS} or key policies)")
     return problems
@@ -87,6 +97,11 @@ def test_the_walker_catches_what_it_should():
     key_policy = {"Statement": [{"Sid": "G", "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": "*",
                                  "Principal": {"AWS": "arn:aws:iam::111111111111:root"}}]}
     assert policy_violations("aws_kms_key.k.policy", key_policy) == []
+    cap = {"Statement": [{"Sid": BOUNDARY_SID, "Effect": "Allow", "Action": ["s3:*"], "Resource": ["*"]}]}
+    assert policy_violations(f"{BOUNDARY_PREFIX}x.policy", cap) == []
+    assert len(policy_violations("aws_iam_policy.other.policy", cap)) == 2, "only a boundary may cap by service"
+    everything = {"Statement": [{**cap["Statement"][0], "Action": ["*"]}]}
+    assert len(policy_violations(f"{BOUNDARY_PREFIX}x.policy", everything)) == 1, "not even a boundary allows '*'"
 
 
 @pytest.mark.parametrize("stack", STACKS)
