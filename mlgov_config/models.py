@@ -356,3 +356,7 @@ class MlgovConfig(Strict):
 
     def use_case_by_group(self) -> dict[str, str]:
         return {uc.model_package_group.name: uc.name for uc in self.use_cases.values()}
+
+    def groups_shared_with(self, role: AccountRole) -> tuple[str, ...]:
+        """The groups shared with ``role`` (for prod: the groups that have a release group)."""
+        return tuple(sorted(uc.model_package_group.name for uc in self.use_cases.values() if role in uc.shared_with))

@@ -110,8 +110,7 @@ class GovernanceStack(AccountStack):
             gates_by_group={uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
                             for uc in config.use_cases.values()},
             invoker_role_arns=(f"arn:aws:iam::{self.account_id}:role/{approver_role}",),
-            released_groups=tuple(uc.model_package_group.name for uc in config.use_cases.values()
-                                  if AccountRole.PROD in uc.shared_with),
+            released_groups=config.groups_shared_with(AccountRole.PROD),
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
@@ -221,8 +220,7 @@ class GovernanceStack(AccountStack):
 
 
 def _without_release_groups(config: MlgovConfig) -> dict:
-    releases = sorted(release_group(uc.model_package_group.name) for uc in config.use_cases.values()
-                      if AccountRole.PROD in uc.shared_with)
+    releases = sorted(release_group(g) for g in config.groups_shared_with(AccountRole.PROD))
     if not releases:
         return MODEL_PACKAGE_STATE_CHANGE
     return {**MODEL_PACKAGE_STATE_CHANGE, "detail": {"ModelPackageGroupName": [{"anything-but": releases}]}}
