@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -26,10 +27,14 @@ def build_zip(lambda_src: Path, function_dir: str, out_path: Path) -> str:
         if not root.is_dir():
             raise FileNotFoundError(f"Lambda source folder {root} does not exist")
         entries += [(str(p.relative_to(lambda_src)), p) for p in _sources(root)]
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    # Written aside and renamed: two synths at once (parallel test workers) never see a half-written zip.
+    partial = out_path.with_name(f"{out_path.name}.{os.getpid()}.partial")
+    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, path in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
             info.external_attr = FILE_MODE
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
-    return base64.b64encode(hashlib.sha256(out_path.read_bytes()).digest()).decode()
+    digest = hashlib.sha256(partial.read_bytes()).digest()
+    os.replace(partial, out_path)
+    return base64.b64encode(digest).decode()

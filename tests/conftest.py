@@ -54,3 +54,13 @@ def sandbox_emulator() -> None:
 
 # The one shared sandbox apply of tests/e2e and tests/security (session scope, started on first use).
 from sandbox_story import sandbox_story  # noqa: E402,F401
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`make test` runs two workers (`--dist loadgroup`): each session fixture named here then runs once,
+    on the one worker that gets all of its tests, while the other worker takes the rest."""
+    for item in items:
+        for shared in ("sandbox_story", "synth"):
+            if shared in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(shared))
+                break
