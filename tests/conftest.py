@@ -56,6 +56,7 @@ def sandbox_emulator() -> None:
 from sandbox_story import sandbox_story  # noqa: E402,F401
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """`make test` runs two workers (`--dist loadgroup`): each session fixture named here then runs once,
     on the one worker that gets all of its tests, while the other worker takes the rest."""
