@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from mlgov_config.errors import ConfigError
 from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCaseConfig
+from mlgov_config.strict_yaml import read_yaml, shown
 from mlgov_core.release import is_release_group, release_group
 
 SAGEMAKER_NAME_MAX = 63
@@ -19,12 +20,7 @@ USE_CASE_DIR = "use_cases"
 
 
 def _read_mapping(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(str(path), ["file not found"]) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [f"not valid YAML: {exc}"]) from None
+    data = read_yaml(path)
     if data is None:
         raise ConfigError(str(path), ["file is empty"])
     if not isinstance(data, dict):
@@ -37,18 +33,19 @@ def _problems(exc: ValidationError) -> list[str]:
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "<top level>"
         if err["type"] == "extra_forbidden":
-            problems.append(f"field '{field}': unknown key (value {err['input']!r})")
+            problems.append(f"field '{field}': unknown key (value {shown(err['input'])})")
         elif err["type"] == "missing":
             problems.append(f"field '{field}': required but missing")
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            problems.append(f"field '{field}': {msg} (value {err['input']!r})")
+            problems.append(f"field '{field}': {msg} (value {shown(err['input'])})")
     return problems
 
 
 def _validate(model: type, data: dict[str, Any], path: Path):
+    """Strict, as JSON: no boolean is taken for a number, no number for text (enums still read from text)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:
         raise ConfigError(str(path), _problems(exc)) from None
 
@@ -78,6 +75,19 @@ def _check_release_group(uc: UseCaseConfig, path: Path) -> None:
             f"must fit SageMaker's {SAGEMAKER_NAME_MAX}"])
 
 
+def _use_case_files(use_case_dir: Path) -> list[Path]:
+    """Every <name>.yaml; anything else there (but hidden files) is refused rather than silently skipped."""
+    try:
+        entries = sorted(use_case_dir.iterdir())
+    except OSError as exc:
+        raise ConfigError(str(use_case_dir), [f"cannot be listed: {exc.strerror or exc.__class__.__name__}"]) from None
+    strays = [p.name for p in entries if not p.name.startswith(".") and p.suffix != ".yaml"]
+    if strays:
+        raise ConfigError(str(use_case_dir), [f"{shown(strays)} would be ignored: this folder holds only <name>.yaml "
+                                              "files (lower-case extension), one per use case"])
+    return [p for p in entries if p.suffix == ".yaml"]
+
+
 def load_config(config_dir: Path | str) -> MlgovConfig:
     """Validate every file; raise ConfigError on the first bad file, before anything is built."""
     config_dir = Path(config_dir)
@@ -87,12 +97,9 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
     use_case_dir = config_dir / USE_CASE_DIR
     if not use_case_dir.is_dir():
         raise ConfigError(str(use_case_dir), ["folder not found; it holds one <name>.yaml per use case"])
-    misnamed = sorted(p.name for p in use_case_dir.glob("*.yml"))
-    if misnamed:
-        raise ConfigError(str(use_case_dir), [f"files {misnamed} would be ignored: use the .yaml extension"])
     use_cases: dict[str, UseCaseConfig] = {}
     group_owner: dict[str, Path] = {}
-    for path in sorted(use_case_dir.glob("*.yaml")):
+    for path in _use_case_files(use_case_dir):
         uc: UseCaseConfig = _validate(UseCaseConfig, _read_mapping(path), path)
         if uc.name != path.stem:
             raise ConfigError(str(path), [f"field 'name': {uc.name!r} must equal the file name {path.stem!r}"])

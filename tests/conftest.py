@@ -56,11 +56,11 @@ def sandbox_emulator() -> None:
 from sandbox_story import sandbox_story  # noqa: E402,F401
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs two workers (`--dist loadgroup`): each session fixture named here then runs once,
-    on the one worker that gets all of its tests, while the other worker takes the rest."""
+    """`make test` runs two workers (`--dist loadgroup`). Tests of one shared session fixture form one
+    group, so the fixture runs once; every other test goes with its file, so module fixtures (the CLI
+    kits' in-process sandboxes) are not built twice."""
     for item in items:
-        for shared in ("sandbox_story", "synth"):
-            if shared in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(shared))
-                break
+        shared = next((name for name in ("sandbox_story", "synth") if name in getattr(item, "fixturenames", ())), None)
+        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
