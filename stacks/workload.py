@@ -146,6 +146,7 @@ class WorkloadStack(AccountStack):
         AssumableRole(self, "deployer", AccountRoleProps(
             role_name=f"{prefix}-deployer", trusted_principals=tuple(config.platform.role_trust.deployer),
             statements=tuple(statements), description=f"Deploys approved model versions in the {self.role.value} account",
+            require_source_identity=False,  # assumed by the CD pipeline, which acts for no person
         ))
 
     def _metrics_publisher_role(self) -> None:
@@ -166,6 +167,7 @@ class WorkloadStack(AccountStack):
             trusted_principals=tuple(trust.qa_publisher if self.role == AccountRole.TEST else trust.metrics_publisher),
             statements=statements,
             description=f"Runs QA against the {self.role.value} API and reports metrics to the governance account",
+            require_source_identity=False,  # assumed by the QA pipeline or the metrics forwarder, no person
         ))
 
 

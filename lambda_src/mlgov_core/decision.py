@@ -95,6 +95,7 @@ class VersionState:
     status: StageStatus
     approval: ApprovalStatus
     created_by: str | None
+    created_by_source_identity: str | None = None
 
     def summary(self) -> str:
         return f"{self.stage.value}/{self.status.value} ({self.approval.value})"
@@ -179,7 +180,8 @@ def version_state(response: Mapping[str, Any]) -> VersionState:
                       f"({', '.join(s.value for s in Stage)}) and status ({', '.join(s.value for s in StageStatus)}); "
                       "fix it in the registry first") from None
     return VersionState(arn=response.get("ModelPackageArn", ""), stage=stage, status=status, approval=approval,
-                        created_by=registry.identity_name(response.get("CreatedBy")))
+                        created_by=registry.identity_name(response.get("CreatedBy")),
+                        created_by_source_identity=registry.source_identity(response.get("CreatedBy")))
 
 
 def decide(request: DecisionRequest, decided_by: str, settings: DecisionSettings, *, package_arn: str,
@@ -198,11 +200,14 @@ def decide(request: DecisionRequest, decided_by: str, settings: DecisionSettings
     word = "approval" if request.decision == StageStatus.APPROVED else "rejection"
     refused = f"{word} for {target.value} refused for version {version} of {group} ({state.summary()})"
 
-    conflict = identity.conflicting_identities([state.created_by], [decided_by])
+    conflict = identity.conflicting_identities(
+        identity.registrants(state.created_by, state.created_by_source_identity), [decided_by])
     try:
         if conflict:
+            as_who = state.created_by + (f", source identity {state.created_by_source_identity}"
+                                         if state.created_by_source_identity else "") if state.created_by else conflict[0]
             raise rules.TransitionError(f"separation of duties: {identity.person(decided_by)} registered this "
-                                        f"version (as {state.created_by}) and cannot decide on it")
+                                        f"version (as {as_who}) and cannot decide on it")
         rules.check_decision(state.stage, state.status, state.created_by, request.decision, target, decided_by)
     except rules.TransitionError as error:
         raise Refused(f"{refused}: {error}") from None

@@ -2,7 +2,9 @@
 
 A person registers in dev as ``assumed-role/mlgov-data-scientist/alice`` and may try to decide in
 governance as ``assumed-role/mlgov-model-approver/alice``: different ARNs, one person. The session
-name (or IAM user name) is what names the person across accounts and roles.
+name (or IAM user name) is what names the person across accounts and roles; where the registry
+recorded a source identity (sts:SourceIdentity, required on people's roles, fixed for the whole
+role chain) that names the person too, and a decider named by either is the registrant.
 """
 
 from __future__ import annotations
@@ -22,6 +24,11 @@ def person(identity: str | None) -> str | None:
     if match:
         return match.group("session") or match.group("user")
     return identity
+
+
+def registrants(created_by: str | None, created_by_source_identity: str | None) -> list[str | None]:
+    """Who registered a version, for separation of duties: the source identity first, then CreatedBy."""
+    return [created_by_source_identity, created_by] if created_by_source_identity else [created_by]
 
 
 def conflicting_identities(registrants: list[str | None], deciders: list[str | None]) -> tuple[str, str] | None:

@@ -124,13 +124,7 @@ def event_from_description(described: Mapping[str, Any]) -> ModelPackageStateCha
 
 def package_description(described: Mapping[str, Any]) -> PackageDescription:
     """The identities of a DescribeModelPackage answer, as registry.describe_package reads them."""
-    modified = described.get("LastModifiedTime") or described.get("CreationTime")
-    return PackageDescription(
-        found=True,
-        created_by=registry.identity_name(described.get("CreatedBy")),
-        last_modified_by=registry.identity_name(described.get("LastModifiedBy")),
-        last_modified_time=timeparse.to_iso(modified) if modified is not None else None,
-    )
+    return registry.description_of(dict(described))
 
 
 def expected_items(

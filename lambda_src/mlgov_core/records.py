@@ -117,6 +117,9 @@ def build_items(
     stage, status, stage_description = resolve_stage(detail)
     idem = idempotency_key(detail.ModelPackageArn, approval.value, stage.value, status.value, last_modified)
     registered_by, changed_by = resolve_identities(detail, last_modified, described, decider_role_arn)
+    # The source identity of the session that made this change, only when changed_by is LastModifiedBy.
+    changed_by_source_identity = (described.last_modified_by_source_identity
+                                  if changed_by and changed_by == described.last_modified_by else None)
     metadata = detail.CustomerMetadataProperties or {}
     decided = approval in _DECIDED
     claimed_decider = metadata.get(DECIDED_BY_KEYS[approval]) if decided else None
@@ -140,6 +143,10 @@ def build_items(
         "qa_metrics": parse_metrics(detail.CustomerMetadataProperties, QA_METRIC_PREFIX, QA_RESERVED_NAMES),
         "customer_metadata": dict(detail.CustomerMetadataProperties or {}),
         "registered_by": registered_by,
+        # The registry's IamIdentity.SourceIdentity of CreatedBy and of this change's LastModifiedBy:
+        # the person, fixed at the first AssumeRole of the chain, whatever the session name says.
+        "registered_by_source_identity": described.created_by_source_identity,
+        "changed_by_source_identity": changed_by_source_identity,
         # Who made this change (LastModifiedBy); approved_by repeats it for a change in a decided status.
         # A later metadata-only change (QA metrics) names its own writer: readers take the decider of a
         # decision from that decision's history item (rules.classify_change), not from the state.

@@ -23,6 +23,9 @@ class PackageDescription:
     created_by: str | None = None
     last_modified_by: str | None = None
     last_modified_time: str | None = None
+    # IamIdentity.SourceIdentity: the person the session was assumed for (people's roles require it)
+    created_by_source_identity: str | None = None
+    last_modified_by_source_identity: str | None = None
 
 
 NOT_FOUND = PackageDescription(found=False)
@@ -37,12 +40,19 @@ def describe_package(model_package_arn: str, client: Any = None) -> PackageDescr
         if is_not_found(error):
             return NOT_FOUND
         raise
-    modified = response.get("LastModifiedTime")
+    return description_of(response)
+
+
+def description_of(response: dict[str, Any]) -> PackageDescription:
+    """The identities and change time of a DescribeModelPackage answer (a new version: its creation time)."""
+    modified = response.get("LastModifiedTime") or response.get("CreationTime")
     return PackageDescription(
         found=True,
         created_by=identity_name(response.get("CreatedBy")),
         last_modified_by=identity_name(response.get("LastModifiedBy")),
         last_modified_time=timeparse.to_iso(modified) if modified is not None else None,
+        created_by_source_identity=source_identity(response.get("CreatedBy")),
+        last_modified_by_source_identity=source_identity(response.get("LastModifiedBy")),
     )
 
 
@@ -52,6 +62,11 @@ def identity_name(user_context: dict[str, Any] | None) -> str | None:
         return None
     iam_arn = (user_context.get("IamIdentity") or {}).get("Arn")
     return iam_arn or user_context.get("UserProfileName") or None
+
+
+def source_identity(user_context: dict[str, Any] | None) -> str | None:
+    """The sts:SourceIdentity SageMaker recorded with the IAM identity, if the session had one."""
+    return ((user_context or {}).get("IamIdentity") or {}).get("SourceIdentity") or None
 
 
 def is_not_found(error: ClientError) -> bool:

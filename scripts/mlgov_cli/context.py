@@ -7,19 +7,35 @@ points every client at the local emulator.
 
 from __future__ import annotations
 
+import getpass
 import os
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole, ConfigError, MlgovConfig, load_config
-from mlgov_cli.errors import CliError
+from mlgov_cli.errors import AwsFailure, CliError
 from modules.naming import Names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# STS's SourceIdentity: 2 to 64 of letters, digits and _+=,.@- ("aws:" is reserved; no colon anyway).
+# RoleSessionName takes the same, so one value names the person in both.
+PERSON = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+
+
+def person(value: str | None, what: str) -> str:
+    """A person's name as STS takes it for a source identity; CliError naming ``what`` otherwise."""
+    value = (value or "").strip()
+    if not PERSON.fullmatch(value):
+        raise CliError(f"{what} {value!r} cannot be a source identity: use 2 to 64 of letters, digits and _+=,.@- "
+                       "(an email address works)")
+    return value
 
 
 @dataclass
@@ -40,30 +56,53 @@ class Context:
     def names(self) -> Names:
         return Names.from_config(self.config)
 
-    def session(self, role: AccountRole, role_name: str, session_name: str = "mlgov-cli") -> boto3.Session:
-        """A session in the account of ``role`` as IAM role ``role_name`` (cached per account and role)."""
-        key = (role.value, role_name)
+    @cached_property
+    def operator(self) -> str:
+        """The person running a command that names nobody else (reconcile, check --as-role)."""
+        try:
+            name = os.environ.get("MLGOV_OPERATOR") or getpass.getuser()
+        except (KeyError, OSError):
+            name = None
+        return person(name, "the operator ($MLGOV_OPERATOR, else the login name)")
+
+    def session(self, role: AccountRole, role_name: str, session_name: str = "mlgov-cli",
+                person: str | None = None) -> boto3.Session:
+        """A session in the account of ``role`` as IAM role ``role_name`` (cached per account, role and person).
+
+        People's roles (modules/iam_role.py) trust only an AssumeRole that sets a source identity: pass
+        ``person`` (a value from ``person()``), which becomes both the source identity and the session
+        name, so CreatedBy/LastModifiedBy and CloudTrail name them. Pipeline and operator roles get none.
+        """
+        key = (role.value, role_name, person)
         if key not in self._sessions:
             platform = self.config.platform
             arn = f"arn:aws:iam::{platform.account_id(role)}:role/{role_name}"
             sts = boto3.client("sts", region_name=platform.home_region, endpoint_url=self.endpoint_url)
-            creds = sts.assume_role(RoleArn=arn, RoleSessionName=session_name)["Credentials"]
+            extra = {"SourceIdentity": person} if person else {}
+            try:
+                creds = sts.assume_role(RoleArn=arn, RoleSessionName=person or session_name, **extra)["Credentials"]
+            except ClientError as error:
+                details = error.response.get("Error", {})
+                who = f" as {person!r}" if person else " without a source identity"
+                raise AwsFailure(f"STS refused to let these credentials assume {arn}{who}: "
+                                 f"{details.get('Code', 'error')}: {details.get('Message', error)}") from None
             self._sessions[key] = boto3.Session(
                 aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                 aws_session_token=creds["SessionToken"], region_name=platform.home_region)
         return self._sessions[key]
 
-    def client(self, role: AccountRole, role_name: str, service: str, session_name: str = "mlgov-cli") -> Any:
-        return self.session(role, role_name, session_name).client(service, endpoint_url=self.endpoint_url)
+    def client(self, role: AccountRole, role_name: str, service: str, session_name: str = "mlgov-cli",
+               person: str | None = None) -> Any:
+        return self.session(role, role_name, session_name, person).client(service, endpoint_url=self.endpoint_url)
 
     def governance_client(self, service: str, session_name: str = "mlgov-cli") -> Any:
         """The governance account as the platform's operator role (terraform_role_name): reads only,
         the governance table's resource policy refuses its writes."""
         return self.client(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, service, session_name)
 
-    def table_writer_client(self, role_name: str, service: str, session_name: str) -> Any:
-        """The governance account as one of the table's writer roles (modules/table_guard.py)."""
-        return self.client(AccountRole.GOVERNANCE, role_name, service, session_name)
+    def table_writer_client(self, role_name: str, service: str, person: str) -> Any:
+        """The governance account as one of the table's people's writer roles (modules/table_guard.py)."""
+        return self.client(AccountRole.GOVERNANCE, role_name, service, person=person)
 
 
 def context_from_env(config_dir: str | None, json_output: bool, endpoint_url: str | None) -> Context:

@@ -29,7 +29,7 @@ def decide(ctx: Context, *, group: str, version: int, target: Stage, decision: S
     session_name = session_name_for(approver)
     role = as_role or f"{ctx.config.platform.name_prefix}-model-approver"
     with aws_errors(f"assuming {role} in the governance account"):
-        session = ctx.session(AccountRole.GOVERNANCE, role, session_name)
+        session = ctx.session(AccountRole.GOVERNANCE, role, person=session_name)
         apigateway = session.client("apigateway", endpoint_url=ctx.endpoint_url)
     api_id = find_api_id(apigateway, ctx.names.decision_api, stack="governance")
     region = ctx.config.platform.home_region

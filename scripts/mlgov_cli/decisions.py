@@ -11,20 +11,16 @@ Decisions themselves are made by the decision function in the governance account
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from mlgov_cli.context import Context
+from mlgov_cli.context import Context, person
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
 from mlgov_config import UseCaseConfig
 from mlgov_core import decision, evidence, gates, records, registry, release, rules
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
-
-# IAM's RoleSessionName: 2 to 64 of [\w+=,.@-].
-SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -183,9 +179,5 @@ def clean_reason(reason: str | None) -> str:
 def session_name_for(approver: str | None) -> str:
     if not approver or not approver.strip():
         raise CliError("name the person deciding with --approver NAME (or $MLGOV_APPROVER): it becomes the role "
-                       "session name, which the registry records as the decider")
-    approver = approver.strip()
-    if not SESSION_NAME.fullmatch(approver):
-        raise CliError(f"--approver {approver!r} cannot be a role session name: use 2 to 64 of letters, digits and "
-                       "_+=,.@- (an email address works)")
-    return approver
+                       "session's source identity and name, which the registry records as the decider")
+    return person(approver, "--approver")

@@ -124,10 +124,13 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
             actor = item.get("registered_by") if registered else item.get("changed_by")
             claimed = item.get("claimed_registered_by") if registered else None
             reason = item.get("reason") or item.get("stage_description")
+        # The registry's sts:SourceIdentity of the session that made the change: the person behind ``by``.
+        source_identity = item.get("registered_by_source_identity" if action == rules.Change.REGISTERED.value
+                                   else "changed_by_source_identity") if actor else None
         history.append({
             "at": item.get("last_modified"), "action": action, "stage": item.get("stage"), "status": item.get("status"),
-            "approval_status": item.get("approval_status"), "by": actor, "claimed_by": claimed, "reason": reason,
-            "source": item.get("source"),
+            "approval_status": item.get("approval_status"), "by": actor, "by_source_identity": source_identity,
+            "claimed_by": claimed, "reason": reason, "source": item.get("source"),
         })
         previous = item
 

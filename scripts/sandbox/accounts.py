@@ -21,10 +21,13 @@ class AccountSession:
         return self.session.client(service, endpoint_url=self.endpoint_url)
 
 
-def assume(endpoint_url: str, region: str, role_arn: str, session_name: str) -> AccountSession:
+def assume(endpoint_url: str, region: str, role_arn: str, session_name: str,
+           source_identity: str | None = None) -> AccountSession:
+    """Credentials of role_arn; people's roles (modules/iam_role.py) require a source identity."""
     sts = boto3.client("sts", endpoint_url=endpoint_url, region_name=region,
                        aws_access_key_id=SANDBOX_KEY, aws_secret_access_key=SANDBOX_KEY)
-    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
+    extra = {"SourceIdentity": source_identity} if source_identity else {}
+    creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name, **extra)["Credentials"]
     session = boto3.Session(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                             aws_session_token=creds["SessionToken"], region_name=region)
     return AccountSession(role_arn.split(":")[4], role_arn, session, endpoint_url)

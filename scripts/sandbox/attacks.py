@@ -119,16 +119,16 @@ def personas(deployed: Any) -> dict[str, Any]:
     """Sessions of the identities the attacks are played as (names as the stacks create them)."""
     prefix, operator = deployed.config.platform.name_prefix, deployed.config.platform.terraform_role_name
     return {
-        "data_scientist": deployed.session(AccountRole.DEV, f"{prefix}-data-scientist", "mallory"),
+        "data_scientist": deployed.person(AccountRole.DEV, f"{prefix}-data-scientist", "mallory"),
         "dev_admin": deployed.session(AccountRole.DEV, operator, "dev-admin"),
-        "approver": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-model-approver", "carol"),
+        "approver": deployed.person(AccountRole.GOVERNANCE, f"{prefix}-model-approver", "carol"),
         "governance_admin": deployed.governance(),
         "metrics_ingest": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-metrics-ingest-lambda", "compromised"),
         "registry_sync": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-registry-sync-lambda", "compromised"),
         "decision_function": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-model-decisions-lambda", "compromised"),
-        "compliance_officer": deployed.session(AccountRole.GOVERNANCE, f"{prefix}-compliance-officer", "erin"),
-        "external_registrar": deployed.session(AccountRole.GOVERNANCE, deployed.names.external_registrar_role, "frank"),
-        "break_glass": deployed.session(AccountRole.GOVERNANCE, deployed.names.table_break_glass_role, "incident-42"),
+        "compliance_officer": deployed.person(AccountRole.GOVERNANCE, f"{prefix}-compliance-officer", "erin"),
+        "external_registrar": deployed.person(AccountRole.GOVERNANCE, deployed.names.external_registrar_role, "frank"),
+        "break_glass": deployed.person(AccountRole.GOVERNANCE, deployed.names.table_break_glass_role, "incident-42"),
         "test_deployer": deployed.session(AccountRole.TEST, f"{prefix}-deployer", "pipeline"),
         "prod_deployer": deployed.session(AccountRole.PROD, f"{prefix}-deployer", "pipeline"),
         "prod_admin": deployed.session(AccountRole.PROD, operator, "prod-admin"),

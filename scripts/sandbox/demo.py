@@ -97,10 +97,15 @@ class Deployed:
             raise SystemExit(f"demo: resources of the {role.value} stack could not be applied (listed above)")
         return applied
 
-    def session(self, role: AccountRole, role_name: str, session_name: str) -> AccountSession:
+    def session(self, role: AccountRole, role_name: str, session_name: str, source_identity: str | None = None) -> AccountSession:
+        """People's roles need source_identity (modules/iam_role.py); pipeline, Lambda and operator roles none."""
         platform = self.config.platform
         arn = f"arn:aws:iam::{platform.account_id(role)}:role/{role_name}"
-        return assume(self.sandbox.url, platform.home_region, arn, session_name)
+        return assume(self.sandbox.url, platform.home_region, arn, session_name, source_identity)
+
+    def person(self, role: AccountRole, role_name: str, name: str) -> AccountSession:
+        """A person's session of one of their roles: session name and source identity both name them, as the CLI does."""
+        return self.session(role, role_name, name, name)
 
     def governance(self) -> AccountSession:
         return self.session(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, "compliance-review")

@@ -144,8 +144,9 @@ def test_already_approved_refused(apv: ApvEnv) -> None:
 
 @pytest.mark.parametrize("args, message", [
     (("--reason", "   "), "--reason is required"),
-    (("--reason", "ok", "--approver", "x"), "cannot be a role session name"),
-    (("--reason", "ok", "--approver", "has space"), "cannot be a role session name"),
+    (("--reason", "ok", "--approver", "x"), "--approver 'x' cannot be a source identity"),
+    (("--reason", "ok", "--approver", "has space"), "cannot be a source identity"),
+    (("--reason", "ok", "--approver", "a" * 65), "cannot be a source identity"),
 ])
 def test_bad_input_exit_2(apv: ApvEnv, args: tuple[str, ...], message: str) -> None:
     version = apv.register()
@@ -202,3 +203,20 @@ def test_sanitizers() -> None:
     assert identity.person(f"arn:aws:sts::{GOV}:assumed-role/mlgov-data-scientist/bob") == "bob"
     assert identity.person("arn:aws:iam::123456789012:user/team/alice") == "alice"
     assert identity.person("bob@example.com") == "bob@example.com"
+
+
+def test_a_trust_that_refuses_the_approver_is_a_clear_error_and_changes_nothing(apv: ApvEnv) -> None:
+    """STS refuses the AssumeRole (a people's role whose trust names someone else): exit 3, no traceback."""
+    import uuid
+
+    role = f"apv-refusing-{uuid.uuid4().hex[:6]}"
+    apv.gov("iam").create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sts:AssumeRole", "sts:SetSourceIdentity"],
+        "Condition": {"StringEquals": {"sts:SourceIdentity": "somebody-else"}}}]}))
+    version = apv.register()
+    result = apv.run("approve", apv.group, str(version), "--stage", "Test", "--reason", "ok",
+                     "--approver", "carol@example.com", "--as-role", role)
+    assert result.exit_code == 3, result.output
+    assert f"STS refused to let these credentials assume arn:aws:iam::{GOV}:role/{role} as 'carol@example.com'" in result.output
+    assert "AccessDenied" in result.output and "Traceback" not in result.output
+    assert apv.state(version) == ("PendingManualApproval", "Dev", "Pending")

@@ -372,3 +372,21 @@ def test_the_guard_leaves_the_decision_functions_release_alone(function_env, aws
     arn = _release_by("mlgov-model-decisions-lambda")
     assert lambda_handler(_release_event(arn), _Context()) == {"arn": arn, "checked": True, "rejected": False}
     assert _registry(arn)["ModelApprovalStatus"] == "Approved"
+
+
+def test_the_registrants_source_identity_names_them_whatever_the_session_name(table, aws_env):
+    """CreatedBy's SourceIdentity (set when the people's role was assumed) is the registrant for SoD."""
+    credentials = boto3.client("sts").assume_role(
+        RoleArn="arn:aws:iam::123456789012:role/mlgov-data-scientist", RoleSessionName="laptop-7",
+        SourceIdentity="dave")["Credentials"]
+    scientist = boto3.client("sagemaker", aws_access_key_id=credentials["AccessKeyId"],
+                             aws_secret_access_key=credentials["SecretAccessKey"], aws_session_token=credentials["SessionToken"])
+    boto3.client("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
+    arn = scientist.create_model_package(ModelPackageGroupName=GROUP, ModelApprovalStatus="PendingManualApproval",
+                                         InferenceSpecification=INFERENCE)["ModelPackageArn"]
+    assert _registry(arn)["CreatedBy"]["IamIdentity"]["SourceIdentity"] == "dave"
+    with pytest.raises(decision.Refused, match="separation of duties: dave registered .*source identity dave"):
+        _decide(arn, _request(), decided_by="arn:aws:sts::123456789012:assumed-role/mlgov-model-approver/dave")
+    assert _registry(arn)["ModelApprovalStatus"] == "PendingManualApproval" and _claim("Test") is None
+    outcome = _decide(arn, _request())  # carol is someone else
+    assert outcome.decided_by == APPROVER

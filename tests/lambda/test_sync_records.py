@@ -140,3 +140,29 @@ def test_a_matching_metadata_decider_is_no_claim():
     metadata = {"approved_by": DESCRIBED.last_modified_by}
     state, _ = _items(with_detail(load_event("approved_for_test"), CustomerMetadataProperties=metadata))
     assert "claimed_decided_by" not in state
+
+
+def test_the_registrys_source_identities_are_recorded_with_the_identities_they_belong_to():
+    described = PackageDescription(True, DESCRIBED.created_by, DESCRIBED.last_modified_by, APPROVED_AT,
+                                   created_by_source_identity="alice", last_modified_by_source_identity="bob")
+    state, history = _items(load_event("approved_for_test"), described=described)
+    assert history["registered_by_source_identity"] == state["registered_by_source_identity"] == "alice"
+    assert history["changed_by_source_identity"] == "bob"
+    # A later change by someone else: neither its identity nor its source identity is this change's.
+    later = PackageDescription(True, DESCRIBED.created_by, DESCRIBED.last_modified_by, "2025-03-05T09:00:00.000Z",
+                               created_by_source_identity="alice", last_modified_by_source_identity="bob")
+    _, history = _items(load_event("approved_for_test"), described=later)
+    assert history["registered_by_source_identity"] == "alice" and "changed_by_source_identity" not in history
+    # Sessions without one (older items, pipeline roles): the attributes are absent, not empty.
+    _, history = _items(load_event("approved_for_test"))
+    assert "registered_by_source_identity" not in history and "changed_by_source_identity" not in history
+
+
+def test_the_source_identity_is_part_of_the_chained_content():
+    from mlgov_core import chain
+
+    described = PackageDescription(True, DESCRIBED.created_by, DESCRIBED.last_modified_by, APPROVED_AT,
+                                   created_by_source_identity="alice")
+    _, history = _items(load_event("approved_for_test"), described=described)
+    edited = {**history, "registered_by_source_identity": "mallory"}
+    assert chain.item_hash(chain.GENESIS, history) != chain.item_hash(chain.GENESIS, edited)

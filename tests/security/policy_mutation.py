@@ -110,3 +110,12 @@ def extra_role_policy(iam: Any, role: str, policy_name: str, statements: list[di
         yield
     finally:
         iam.delete_role_policy(RoleName=role, PolicyName=policy_name)
+
+
+def trust_policy_mutated(iam: Any, role: str, mutation: Mutation) -> Any:
+    """A role's trust policy changed by a Mutation (e.g. without_condition_key("sts:SourceIdentity"))."""
+    def read() -> str:
+        document = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+        return document if isinstance(document, str) else json.dumps(document)
+
+    return mutated(read, lambda p: iam.update_assume_role_policy(RoleName=role, PolicyDocument=p), mutation)

@@ -47,7 +47,7 @@ def world(sandbox_story) -> dict[str, Any]:
 
 def _candidate(world: dict[str, Any], session: str = "mallory") -> str:
     """A fresh candidate, registered the allowed way by a data scientist."""
-    scientist = world["deployed"].session(AccountRole.DEV, f"{world['deployed'].config.platform.name_prefix}-data-scientist", session)
+    scientist = world["deployed"].person(AccountRole.DEV, f"{world['deployed'].config.platform.name_prefix}-data-scientist", session)
     arn = scientist.client("sagemaker").create_model_package(
         ModelPackageGroupName=world["group_arn"], InferenceSpecification=world["inference"],
         ModelApprovalStatus="PendingManualApproval", ModelLifeCycle={"Stage": "Dev", "StageStatus": "Pending"},

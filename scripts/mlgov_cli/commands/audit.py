@@ -166,8 +166,12 @@ def change_actor(kind: rules.Change, item: dict[str, Any]) -> str:
     registration. Metadata names (approved_by/registered_by typed by a caller) are shown as claims only."""
     verb = {rules.Change.APPROVED: "approved_by", rules.Change.REJECTED: "rejected_by",
             rules.Change.REGISTERED: "registered_by"}.get(kind, "changed_by")
-    who = item.get("registered_by") if kind == rules.Change.REGISTERED else item.get("changed_by")
+    registration = kind == rules.Change.REGISTERED
+    who = item.get("registered_by") if registration else item.get("changed_by")
+    source_identity = item.get("registered_by_source_identity" if registration else "changed_by_source_identity")
     actor = f"{verb} {who}" if who else f"{verb} unknown (not recorded by the registry)"
+    if who and source_identity:  # the person the session was assumed for (sts:SourceIdentity)
+        actor += f" [source identity {source_identity}]"
     claimed = item.get("claimed_registered_by") if kind == rules.Change.REGISTERED else item.get("claimed_decided_by")
     if claimed and kind != rules.Change.METADATA:
         actor += f" (metadata claims {claimed}; not evidence)"

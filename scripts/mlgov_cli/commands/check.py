@@ -42,8 +42,8 @@ def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
 def governance_client(ctx: Context, as_role: str | None, service: str, session_name: str) -> Any:
     """A client in the governance account: --as-role, else the platform's operator role."""
     with aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
-        if as_role:
-            return ctx.client(AccountRole.GOVERNANCE, as_role, service, session_name)
+        if as_role:  # a person's role (the compliance officer's): it needs their source identity
+            return ctx.client(AccountRole.GOVERNANCE, as_role, service, person=ctx.operator)
         return ctx.governance_client(service, session_name)
 
 

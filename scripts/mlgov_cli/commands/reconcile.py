@@ -30,8 +30,8 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
     if unknown:
         raise CliError(f"not a governed group: {', '.join(unknown)} (governed: {', '.join(sorted(use_case_by_group))})")
     # The reconciler role: registry reads and writes to the governed groups' partitions, nothing else.
-    sagemaker = ctx.table_writer_client(ctx.names.table_reconciler_role, "sagemaker", "mlgov-reconcile")
-    dynamodb = ctx.table_writer_client(ctx.names.table_reconciler_role, "dynamodb", "mlgov-reconcile")
+    sagemaker = ctx.table_writer_client(ctx.names.table_reconciler_role, "sagemaker", ctx.operator)
+    dynamodb = ctx.table_writer_client(ctx.names.table_reconciler_role, "dynamodb", ctx.operator)
     with progress(ctx, "reconciling the table with the registry"), aws_errors("reconcile"):
         report = core.reconcile(
             ctx.names.governance_table, use_case_by_group, groups=list(groups) or None,

@@ -32,7 +32,7 @@ from typing import Any
 import click
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mlgov_cli.context import Context
+from mlgov_cli.context import Context, person
 from mlgov_cli.errors import AwsFailure, CliError, RuleViolation, aws_failure
 from mlgov_cli.mlflow_source import MlflowSource, RunInfo, RunNotFound, TrackingError, package_model
 from mlgov_cli.output import emit, emit_object, progress
@@ -61,14 +61,6 @@ def _use_case(ctx: Context, name: str) -> UseCaseConfig:
         known = ", ".join(sorted(ctx.config.use_cases)) or "none"
         raise CliError(f"unknown use case {name!r} (configured: {known})")
     return use_case
-
-
-def _session_name(identity: str | None, default: str) -> str:
-    """An STS session name from the registrant (CloudTrail and CreatedBy then name the person)."""
-    if not identity:
-        return default
-    cleaned = re.sub(r"[^\w+=,.@-]", "-", identity)[:64]
-    return cleaned if len(cleaned) >= 2 else default
 
 
 # --- train -----------------------------------------------------------------------------------------
@@ -262,6 +254,8 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
     group = uc.model_package_group.name
     group_arn = names.group_arn(group)
     role_name = role_name or f"{platform.name_prefix}-data-scientist"
+    # The registrant's source identity (and session name): what CreatedBy records and SoD compares.
+    registrant_person = person(registered_by, "--registered-by") if registered_by else ctx.operator
     if image is not None:
         _image(ctx, image, image_tag, None)  # refuse a tag reference before any work is done
 
@@ -270,11 +264,10 @@ def register_command(ctx: Context, use_case: str, run_id: str | None, experiment
         run = _pick_run(source, run_id, experiment, best_by, lower_is_better, required)
 
     try:
-        session_name = _session_name(registered_by, "mlgov-register")
-        sagemaker = ctx.client(AccountRole.DEV, role_name, "sagemaker", session_name)
-        s3 = ctx.client(AccountRole.DEV, role_name, "s3", session_name)
-        ecr = ctx.client(AccountRole.DEV, role_name, "ecr", session_name)
-        registrant = ctx.client(AccountRole.DEV, role_name, "sts", session_name).get_caller_identity()["Arn"]
+        sagemaker = ctx.client(AccountRole.DEV, role_name, "sagemaker", person=registrant_person)
+        s3 = ctx.client(AccountRole.DEV, role_name, "s3", person=registrant_person)
+        ecr = ctx.client(AccountRole.DEV, role_name, "ecr", person=registrant_person)
+        registrant = ctx.client(AccountRole.DEV, role_name, "sts", person=registrant_person).get_caller_identity()["Arn"]
     except (ClientError, BotoCoreError) as err:
         raise aws_failure(f"assuming {role_name} in the dev account", err) from None
 
@@ -480,6 +473,7 @@ def register_external_command(ctx: Context, use_case: str, version_label: str, e
                               metric_pairs: tuple[str, ...], registered_by: str, description: str) -> None:
     """Record a model from outside SageMaker in the governance table (Dev, pending); idempotent per version label."""
     uc = _use_case(ctx, use_case)
+    registrar = person(registered_by, "--registered-by")  # the external registrar's source identity
     if not version_label.strip() or "#" in version_label:
         raise CliError(f"--version-label {version_label!r}: must be non-empty and without '#'")
     metrics = _parse_metrics(metric_pairs)
@@ -492,7 +486,7 @@ def register_external_command(ctx: Context, use_case: str, version_label: str, e
              "registered_at": timeparse.now_iso()}
     table = ctx.names.governance_table
     try:
-        dynamodb = ctx.table_writer_client(ctx.names.external_registrar_role, "dynamodb", "mlgov-register-external")
+        dynamodb = ctx.table_writer_client(ctx.names.external_registrar_role, "dynamodb", registrar)
         with progress(ctx, f"recording {version_label} in {table} ..."):
             stored, created = _claim_label(dynamodb, table, group, version_label, claim)
             same = _same_model(stored, claim)

@@ -6,6 +6,7 @@ import importlib
 
 # Order matters where patches wrap the same method: later ones wrap earlier ones.
 PATCHES = (
+    "sts_source_identity",  # AssumeRole: trust policy and source identity, which the SageMaker/DynamoDB ones read
     "sagemaker_cross_account",
     "sagemaker_update_fields",
     "sagemaker_lifecycle",

@@ -25,10 +25,18 @@ class Caller:
     principal_arn: str  # aws:PrincipalArn: the role's ARN for an assumed role
     identity: tuple[dict[str, Any], ...] | None
     boundary: dict[str, Any] | None = None
+    source_identity: str | None = None  # sts:SourceIdentity of its session (patches/sts_source_identity.py)
 
     def as_dict(self) -> dict[str, str]:
         """The caller shape of _policy's principal matching."""
         return {"account": self.account, "arn": self.arn, "role_arn": self.principal_arn}
+
+    def context(self) -> dict[str, list[str]]:
+        """The global condition keys every request of this caller carries (aws:SourceIdentity only once set)."""
+        keys = {"aws:principalarn": [self.principal_arn], "aws:principalaccount": [self.account]}
+        if self.source_identity:
+            keys["aws:sourceidentity"] = [self.source_identity]
+        return keys
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,13 @@ def resolve(access_key: str, account: str) -> Caller:
     iam = iam_backends[account]["aws"]
     assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
     if assumed is not None:
+        source_identity = getattr(assumed, "source_identity", None)
         role = next((r for r in iam.get_roles() if r.arn == assumed.role_arn), None)
         if role is None:
-            return Caller(account, arn, assumed.role_arn, None)
+            return Caller(account, arn, assumed.role_arn, None, source_identity=source_identity)
         identity = (*map(_document, role.policies.values()), *map(_managed, role.managed_policies.values()))
-        return Caller(account, arn, assumed.role_arn, identity, _boundary(iam, role.permissions_boundary_arn))
+        return Caller(account, arn, assumed.role_arn, identity, _boundary(iam, role.permissions_boundary_arn),
+                      source_identity)
     user = iam.get_user_from_access_key_id(access_key)
     if user is None:
         return Caller(account, arn, arn, None)

@@ -112,8 +112,7 @@ def resource_policy(response: Any, arn: str) -> dict[str, Any] | None:
 
 
 def request_context(caller: Caller) -> dict[str, list[str]]:
-    return {"aws:principalarn": [caller.principal_arn], "aws:principalaccount": [caller.account],
-            "aws:securetransport": ["true"]}  # the DynamoDB API is HTTPS-only on AWS
+    return {**caller.context(), "aws:securetransport": ["true"]}  # the DynamoDB API is HTTPS-only on AWS
 
 
 def authorize(response: Any, action: str) -> None:

@@ -68,14 +68,8 @@ def governed(response: Any, action: str) -> Iterator[tuple[str, str]]:
 
 
 def request_context(response: Any, caller: Caller) -> dict[str, list[str]]:
-    """Condition keys of a SageMaker request; a registry key is present only when the request sets the field.
-
-    aws:SourceIdentity is absent: moto's STS ignores AssumeRole's SourceIdentity.
-    """
-    context = {
-        "aws:principalarn": [caller.principal_arn], "aws:principalaccount": [caller.account],
-        "aws:securetransport": ["true"],  # the SageMaker API is HTTPS-only on AWS
-    }  # fmt: skip
+    """Condition keys of a SageMaker request; a registry key is present only when the request sets the field."""
+    context = {**caller.context(), "aws:securetransport": ["true"]}  # the SageMaker API is HTTPS-only on AWS
     context.update(principal_org_context(caller.account))
     status = response._get_param("ModelApprovalStatus")
     if status is not None:
