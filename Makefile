@@ -60,7 +60,7 @@ checkov: synth $(CHECKOV_VENV)/.installed ## checkov on every synthesized stack 
 
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2
 
 .PHONY: demo
 demo: synth terraformrc ## the main job end to end on the local sandbox (no AWS account needed)

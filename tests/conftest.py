@@ -56,11 +56,24 @@ def sandbox_emulator() -> None:
 from sandbox_story import sandbox_story  # noqa: E402,F401
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs two workers (`--dist loadgroup`). Tests of one shared session fixture form one
-    group, so the fixture runs once; every other test goes with its file, so module fixtures (the CLI
-    kits' in-process sandboxes) are not built twice."""
-    for item in items:
-        shared = next((name for name in ("sandbox_story", "synth") if name in getattr(item, "fixturenames", ())), None)
-        item.add_marker(pytest.mark.xdist_group(shared or item.nodeid.split("::")[0]))
+# `make test` runs two workers. The tests of one shared session fixture must all run on one worker,
+# or the fixture runs twice: the sandbox story (tests/e2e, tests/security) costs minutes, the synth
+# (tests/synth) tens of seconds. Every other file stays whole, so its module fixtures (the CLI kits'
+# in-process sandboxes) are built once. (xdist's own --dist loadgroup cannot do this under pytest 9:
+# it renames the item's old `_nodeid`, which pytest 9 no longer reads.)
+SHARED_FIXTURE_FOLDERS = {"tests/e2e/": "sandbox_story", "tests/security/": "sandbox_story", "tests/synth/": "synth"}
+
+
+def worker_group(nodeid: str) -> str:
+    path = nodeid.split("::")[0]
+    return next((group for folder, group in SHARED_FIXTURE_FOLDERS.items() if path.startswith(folder)), path)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return worker_group(nodeid)
+
+    return SharedFixtureScheduling(config, log)
