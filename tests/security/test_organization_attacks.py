@@ -18,18 +18,9 @@ from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
 from policy_mutation import bucket_policy
-from sandbox.attacks import artifact_location, personas, report_qa
+from sandbox.attacks import report_qa
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
-
-
-@pytest.fixture(scope="module")
-def world(sandbox_story):
-    deployed, lifecycle = sandbox_story.deployed, sandbox_story.lifecycle
-    who = personas(deployed)
-    admin_s3 = who["governance_admin"].client("s3")
-    bucket, key = artifact_location(who["governance_admin"].client("sagemaker"), lifecycle.model_package_arns[lifecycle.first])
-    return {"deployed": deployed, "who": who, "admin_s3": admin_s3, "bucket": bucket, "key": key}
 
 
 @contextmanager
@@ -48,17 +39,17 @@ def _digest(s3, bucket: str, key: str) -> str:
     return hashlib.sha256(s3.get_object(Bucket=bucket, Key=key)["Body"].read()).hexdigest()
 
 
-def test_the_organization_is_configured_and_the_sandbox_accounts_are_members(world):
-    platform = world["deployed"].config.platform
+def test_the_organization_is_configured_and_the_sandbox_accounts_are_members(released):
+    platform = released["deployed"].config.platform
     assert platform.organization_id, "config/platform.yaml names no organization_id: nothing here would be tested"
-    membership = world["deployed"].sandbox.set_organization(platform.organization_id, sorted(platform.accounts.values()))
+    membership = released["deployed"].sandbox.set_organization(platform.organization_id, sorted(platform.accounts.values()))
     assert membership == {"id": platform.organization_id, "accounts": sorted(platform.accounts.values())}
 
 
-def test_a_dev_account_outside_the_organization_can_neither_read_nor_write_artifacts(world):
-    deployed, bucket, key = world["deployed"], world["bucket"], world["key"]
-    scientist = world["who"]["data_scientist"].client("s3")
-    before = _digest(world["admin_s3"], bucket, key)
+def test_a_dev_account_outside_the_organization_can_neither_read_nor_write_artifacts(released):
+    deployed, bucket, key = released["deployed"], released["bucket"], released["key"]
+    scientist = released["who"]["data_scientist"].client("s3")
+    before = _digest(released["admin_s3"], bucket, key)
     scientist.get_object(Bucket=bucket, Key=key)  # a member: allowed
     with outside_the_organization(deployed, AccountRole.DEV):
         for call in (lambda: scientist.get_object(Bucket=bucket, Key=key),
@@ -67,14 +58,14 @@ def test_a_dev_account_outside_the_organization_can_neither_read_nor_write_artif
             with pytest.raises(ClientError) as refused:
                 call()
             assert refused.value.response["Error"]["Code"] == "AccessDenied"
-    assert _digest(world["admin_s3"], bucket, key) == before
-    assert "Contents" not in world["admin_s3"].list_objects_v2(Bucket=bucket, Prefix="models/credit-risk/outsider/")
+    assert _digest(released["admin_s3"], bucket, key) == before
+    assert "Contents" not in released["admin_s3"].list_objects_v2(Bucket=bucket, Prefix="models/credit-risk/outsider/")
 
 
-def test_mutation_without_the_organization_deny_the_outsider_reads_artifacts(world):
-    deployed, bucket, key = world["deployed"], world["bucket"], world["key"]
-    scientist = world["who"]["data_scientist"].client("s3")
-    with bucket_policy(world["admin_s3"], bucket, ("DenyOutsideOrganization",)), outside_the_organization(deployed, AccountRole.DEV):
+def test_mutation_without_the_organization_deny_the_outsider_reads_artifacts(released):
+    deployed, bucket, key = released["deployed"], released["bucket"], released["key"]
+    scientist = released["who"]["data_scientist"].client("s3")
+    with bucket_policy(released["admin_s3"], bucket, ("DenyOutsideOrganization",)), outside_the_organization(deployed, AccountRole.DEV):
         scientist.get_object(Bucket=bucket, Key=key)
 
 
@@ -82,8 +73,8 @@ def _report(session, bus_arn: str, version: int) -> None:
     report_qa(session, bus_arn, version, auc=0.5, reported_at="2020-01-01T00:00:00Z")
 
 
-def test_the_qa_publisher_of_a_test_account_outside_the_organization_cannot_report(world):
-    deployed = world["deployed"]
+def test_the_qa_publisher_of_a_test_account_outside_the_organization_cannot_report(released):
+    deployed = released["deployed"]
     publisher = deployed.session(AccountRole.TEST, f"{deployed.config.platform.name_prefix}-metrics-publisher", "qa")
     with outside_the_organization(deployed, AccountRole.TEST), pytest.raises(ClientError) as refused:
         _report(publisher, deployed.names.metrics_bus_arn(), version=999_998)
@@ -103,10 +94,10 @@ def without_bus_statement(events, bus: str, sid: str) -> Iterator[None]:
         events.put_permission(EventBusName=bus, Policy=original)
 
 
-def test_mutation_without_the_organization_deny_the_outsider_reports(world):
-    deployed = world["deployed"]
+def test_mutation_without_the_organization_deny_the_outsider_reports(released):
+    deployed = released["deployed"]
     publisher = deployed.session(AccountRole.TEST, f"{deployed.config.platform.name_prefix}-metrics-publisher", "qa")
-    events = world["who"]["governance_admin"].client("events")
+    events = released["who"]["governance_admin"].client("events")
     with without_bus_statement(events, deployed.names.metrics_bus, "DenyOutsideOrganization"), \
             outside_the_organization(deployed, AccountRole.TEST):
         _report(publisher, deployed.names.metrics_bus_arn(), version=999_998)  # a version that does not exist
