@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle
+from cdktf import DefaultTokenResolver, StringConcat, TerraformResourceLifecycle, Tokenization
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -67,9 +67,14 @@ class ModelEndpointProps:
             raise ValueError(f"ModelEndpointProps.capture_percent: {self.capture_percent} not in 1..100")
 
 
-def content_name(prefix: str, content: object, max_length: int = 63) -> str:
-    """A name that changes exactly when the content does, for create-before-destroy replacements."""
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:8]
+def content_name(scope: Construct, prefix: str, content: object, max_length: int = 63) -> str:
+    """A name that changes exactly when the content does, for create-before-destroy replacements.
+
+    Tokens in the content are hashed as the references they resolve to ("${aws_kms_key.x.arn}"):
+    a token's own text numbers it among every token the app made, so an unrelated resource added
+    to another stack would otherwise rename (and replace) these."""
+    resolved = Tokenization.resolve(content, scope=scope, preparing=False, resolver=DefaultTokenResolver(StringConcat()))
+    digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:8]
     return f"{prefix[: max_length - 9]}-{digest}"
 
 
@@ -84,7 +89,7 @@ class ModelEndpoint(Construct):
             models[variant.name] = SagemakerModel(
                 self, f"model-{variant.name}",
                 # Everything that forces replacement is in the name, so a replacement never collides.
-                name=content_name(f"{props.endpoint_name}-{variant.name}-v{variant.version}",
+                name=content_name(self, f"{props.endpoint_name}-{variant.name}-v{variant.version}",
                                   [variant.model_package_arn, props.network_isolation, self.role.arn]),
                 execution_role_arn=self.role.arn,
                 enable_network_isolation=props.network_isolation,
@@ -94,7 +99,7 @@ class ModelEndpoint(Construct):
         capture_uri = f"s3://{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}"
         self.config = SagemakerEndpointConfiguration(
             self, "config",
-            name=content_name(props.endpoint_name, [
+            name=content_name(self, props.endpoint_name, [
                 [v.name, v.model_package_arn, v.weight, v.instance_type, v.instance_count] for v in props.variants
             ] + [props.capture_percent, capture_uri, props.kms_key_arn, "application/json"]),
             kms_key_arn=props.kms_key_arn,

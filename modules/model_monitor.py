@@ -79,7 +79,7 @@ class ModelMonitor(Construct):
         # before the old goes, so the schedule switches over instead of pointing at a deleted job.
         job = SagemakerDataQualityJobDefinition(
             self, "data-quality", role_arn=role.arn,
-            name=content_name(props.schedule_name, [props.baseline_s3_uri, props.analyzer_image_uri, props.instance_type,
+            name=content_name(self, props.schedule_name, [props.baseline_s3_uri, props.analyzer_image_uri, props.instance_type,
                                                     props.volume_size_gb, props.max_runtime_seconds, reports, props.kms_key_arn,
                                                     role.arn, endpoint.endpoint.name]),
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
