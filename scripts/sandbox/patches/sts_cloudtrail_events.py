@@ -71,10 +71,7 @@ def emit(detail: dict[str, Any]) -> None:
     from moto.events.models import events_backends
 
     entry = {"Source": "aws.sts", "DetailType": DETAIL_TYPE, "Detail": json.dumps(detail), "Resources": []}
-    try:
-        events_backends[detail["recipientAccountId"]][detail["awsRegion"]].put_events([entry])
-    except Exception:  # delivery problems must not fail the STS call (as in AWS)
-        log.exception("sandbox: delivering the CloudTrail record of AssumeRole %s failed", detail["requestParameters"]["roleArn"])
+    events_backends[detail["recipientAccountId"]][detail["awsRegion"]].put_events([entry])
 
 
 def apply() -> None:
@@ -85,6 +82,9 @@ def apply() -> None:
         result = orig(self)
         params = {k: self._get_param(k) for k in ("RoleArn", "RoleSessionName", "DurationSeconds", "SourceIdentity")}
         source_ip = getattr(self.normalized_request, "remote_addr", None) or "127.0.0.1"
-        emit(record(params, result.result["AssumedRoleUser"], self.current_account, self.access_key, self.region,
-                    source_ip, self.headers.get("User-Agent", "")))
+        try:
+            emit(record(params, result.result["AssumedRoleUser"], self.current_account, self.access_key, self.region,
+                        source_ip, self.headers.get("User-Agent", "")))
+        except Exception:  # recording or delivery problems must not fail the STS call (as in AWS)
+            log.exception("sandbox: the CloudTrail record of AssumeRole %s was not delivered", params["RoleArn"])
         return result
