@@ -8,8 +8,9 @@ Mechanism: an EventBridge rule on the governance account's default bus matching 
 ``AssumeRole`` record of the role, with the alarm topic as target. Why this and not a CloudWatch Logs
 metric filter on the trail's log group:
 - it works the same with our trail (modules/audit_trail.py) and with
-  ``governance.trail.organization_trail: true``: EventBridge gets CloudTrail's events in every
-  account a trail logs, while the log group exists only for our trail;
+  ``governance.trail.organization_trail: true``: EventBridge gets CloudTrail's events in an account
+  that a trail logs, and the organisation trail logs this one, while the log group (and so a metric
+  filter) exists only for our trail;
 - a metric alarm counts, it cannot say who; an input transformer puts the caller's ARN, account and
   principal id, the session name and the source identity into the message.
 Facts it rests on:
@@ -17,8 +18,9 @@ Facts it rests on:
   guide's page on read-only management events uses an AssumeRole rule as its example). A rule in
   state ``ENABLED`` never sees read-only CloudTrail events, so the rule is
   ``ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`` (accepted by the pinned aws provider 5.100.0).
-- EventBridge gets CloudTrail events only while a trail logs the account. Both our trail and the
-  organisation trail that docs/security.md requires record management events, read and write.
+- EventBridge gets CloudTrail events only while a trail logs the account (AWS names no kind of
+  trail). Both our trail and the organisation trail that docs/security.md requires record management
+  events, read and write. On the first real apply, assume break glass once and see the alarm.
 - The record lands in the region of the STS endpoint that served the call, and rules see only their
   own region's events: this rule (home region) misses an assumption made through another region's
   endpoint, or through the global endpoint when STS serves it in us-east-1. The trail still records
@@ -103,6 +105,10 @@ class BreakGlassAlarmProps:
     def __post_init__(self) -> None:
         if ":iam::" not in self.role_arn or ":role/" not in self.role_arn:
             raise ValueError(f"BreakGlassAlarmProps.role_arn: {self.role_arn!r} is not an IAM role ARN")
+        if not 0 <= self.retry_attempts <= 185:
+            raise ValueError(f"BreakGlassAlarmProps.retry_attempts: {self.retry_attempts} not in 0..185 (EventBridge's range)")
+        if not 60 <= self.max_event_age_seconds <= 86400:
+            raise ValueError(f"BreakGlassAlarmProps.max_event_age_seconds: {self.max_event_age_seconds} not in 60..86400")
 
 
 class BreakGlassAlarm(Construct):
