@@ -10,6 +10,7 @@ from mlgov_core import keys
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
+from modules.break_glass_alarm import BreakGlassAlarm, BreakGlassAlarmProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
@@ -122,6 +123,9 @@ class GovernanceStack(AccountStack):
             reconciler_trust=tuple(trust.table_reconciler), external_registrar_trust=tuple(trust.external_registrar),
             break_glass_trust=tuple(trust.break_glass),
         ), table=table)
+        BreakGlassAlarm(self, "break-glass-alarm", BreakGlassAlarmProps(
+            rule_name=f"{platform.name_prefix}-break-glass-used", role_arn=names.role_arn(names.table_break_glass_role),
+        ), alarms=alarms)
         # Last: the boundary finds every role created above.
         self.bound_roles(decider_role_name=names.decision_function_role_arn.rsplit("/", 1)[-1])
 

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from mlgov_config import AccountRole
 from mlgov_core import metrics
+from sandbox.accounts import assume
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,17 @@ def report_qa(session: Any, bus_arn: str, version: int, auc: float, reported_at:
                               "stage": "Test", "kind": "qa", "metrics": {"auc": auc}, "reported_by": "pipeline",
                               "reported_at": reported_at}),
     }])
+
+
+def use_break_glass(deployed: Any, session_name: str, source_identity: str) -> str:
+    """Assume the governance table's break-glass role as a person it trusts (role_trust.break_glass), as in
+    an incident; returns that person's own session ARN, the caller the break-glass alarm must name."""
+    platform = deployed.config.platform
+    person = assume(deployed.sandbox.url, platform.home_region, platform.role_trust.break_glass[0], "on-call")
+    sts = person.client("sts")
+    sts.assume_role(RoleArn=deployed.names.role_arn(deployed.names.table_break_glass_role),
+                    RoleSessionName=session_name, SourceIdentity=source_identity)
+    return sts.get_caller_identity()["Arn"]
 
 
 def personas(deployed: Any) -> dict[str, Any]:

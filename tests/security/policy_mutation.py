@@ -1,7 +1,8 @@
-"""Mutation checks: take one control out of an applied policy, see the attack succeed, put it back.
+"""Mutation checks: take one control out of an applied policy (or rule), see the attack succeed, put it back.
 
 Each resource policy is read, stripped of the named statements, written, and restored afterwards
-whatever happens, so the shared sandbox keeps the committed controls for every other test.
+whatever happens, so the shared sandbox keeps the committed controls for every other test. The same
+holds for an EventBridge rule's State and targets.
 """
 
 from __future__ import annotations
@@ -119,3 +120,28 @@ def trust_policy_mutated(iam: Any, role: str, mutation: Mutation) -> Any:
         return document if isinstance(document, str) else json.dumps(document)
 
     return mutated(read, lambda p: iam.update_assume_role_policy(RoleName=role, PolicyDocument=p), mutation)
+
+
+@contextmanager
+def rule_state(events: Any, rule: str, state: str) -> Iterator[None]:
+    """The rule in another State (e.g. ENABLED, which skips read-only CloudTrail events), put back afterwards."""
+    original = events.describe_rule(Name=rule)
+    assert original["State"] != state, f"rule {rule} is already {state}: the mutation would change nothing"
+    fields = {"Name": rule, "EventPattern": original["EventPattern"], "Description": original.get("Description", "")}
+    events.put_rule(**fields, State=state)
+    try:
+        yield
+    finally:
+        events.put_rule(**fields, State=original["State"])
+
+
+@contextmanager
+def without_targets(events: Any, rule: str) -> Iterator[None]:
+    """The rule with no targets, its targets put back afterwards."""
+    targets = events.list_targets_by_rule(Rule=rule)["Targets"]
+    assert targets, f"rule {rule} has no targets: the mutation would remove nothing"
+    events.remove_targets(Rule=rule, Ids=[t["Id"] for t in targets])
+    try:
+        yield
+    finally:
+        events.put_targets(Rule=rule, Targets=targets)

@@ -1,7 +1,11 @@
 """Path 6 (preventive): the governance table's resource policy and each writer's role, played against
 the applied stacks. The sandbox evaluates both (patches/dynamodb_authorization.py); every refusal
 leaves the item, PITR and the policy as they were (read back), and each control has a mutation check:
-without the statement the same attack succeeds."""
+without the statement the same attack succeeds.
+
+Path 6g (detective): break glass, the one principal the policy lets through, raises the alarm when
+assumed (modules/break_glass_alarm.py; the sandbox puts STS's CloudTrail record on the bus,
+patches/sts_cloudtrail_events.py, and honours the rule's State, patches/events_rule_state.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +15,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from mlgov_config import AccountRole
 from mlgov_core import keys
-from sandbox.attacks import personas
+from sandbox.attacks import personas, use_break_glass
 from sandbox.lifecycle import USE_CASE
-from policy_mutation import role_policy_mutated, table_policy, without_condition_key
+from policy_mutation import role_policy_mutated, rule_state, table_policy, without_condition_key, without_targets
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -176,3 +181,92 @@ def test_mutation_without_deny_table_changes_the_administrator_turns_pitr_off(ta
     finally:
         glass.update_continuous_backups(TableName=table["name"], PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
     assert _pitr(table) == "ENABLED"
+
+
+# ------------------------------------------------------------------------- break glass is alarmed
+
+class AlarmInbox:
+    """A queue the test subscribes to the governance alarm topic, as the on-call's mail would be."""
+
+    def __init__(self, sqs: Any, url: str, break_glass_arn: str) -> None:
+        self.sqs, self.url, self.break_glass_arn = sqs, url, break_glass_arn
+
+    def read(self) -> list[Any]:
+        out = []
+        while messages := self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in messages:
+                try:
+                    out.append(json.loads(message["Body"]))
+                except ValueError:
+                    out.append(message["Body"])
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=message["ReceiptHandle"])
+        return out
+
+    def break_glass_alarms(self) -> list[dict[str, Any]]:
+        return [m for m in self.read() if isinstance(m, dict) and "alarm" in m and m.get("role") == self.break_glass_arn]
+
+
+@pytest.fixture(scope="module")
+def alarm_inbox(table) -> Any:
+    deployed, admin = table["deployed"], table["who"]["governance_admin"]
+    platform = deployed.config.platform
+    topic = f"arn:aws:sns:{platform.home_region}:{admin.account_id}:{platform.name_prefix}-governance-alarms"
+    sns, sqs = admin.client("sns"), admin.client("sqs")
+    sns.get_topic_attributes(TopicArn=topic)  # the applied stack's topic, not one made here
+    url = sqs.create_queue(QueueName=f"{platform.name_prefix}-test-alarm-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True,
+                                 Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+    inbox = AlarmInbox(sqs, url, deployed.names.role_arn(deployed.names.table_break_glass_role))
+    inbox.read()
+    yield inbox
+    sns.unsubscribe(SubscriptionArn=subscription)
+    sqs.delete_queue(QueueUrl=url)
+
+
+def _rule(table: dict[str, Any]) -> str:
+    return f"{table['deployed'].config.platform.name_prefix}-break-glass-used"
+
+
+def test_assuming_break_glass_raises_the_alarm_naming_the_role_and_the_caller(table, alarm_inbox):
+    alarm_inbox.read()
+    caller = use_break_glass(table["deployed"], "incident-77", "alice@example.com")
+    [alarm] = alarm_inbox.break_glass_alarms()
+    assert (alarm["role"], alarm["caller"], alarm["session_name"], alarm["source_identity"]) == (
+        alarm_inbox.break_glass_arn, caller, "incident-77", "alice@example.com")
+    assert (alarm["caller_account"], alarm["caller_type"], alarm["event_name"]) == (
+        table["who"]["governance_admin"].account_id, "AssumedRole", "AssumeRole")
+    assert "break-glass" in alarm["alarm"]
+
+
+def test_assuming_any_other_role_raises_no_break_glass_alarm(table, alarm_inbox):
+    deployed, names = table["deployed"], table["deployed"].names
+    prefix = deployed.config.platform.name_prefix
+    alarm_inbox.read()
+    for role in (names.table_reconciler_role, names.external_registrar_role, f"{prefix}-model-approver",
+                 f"{prefix}-compliance-officer", deployed.config.platform.terraform_role_name):
+        deployed.session(AccountRole.GOVERNANCE, role, "incident-78")
+    assert alarm_inbox.break_glass_alarms() == []
+    use_break_glass(deployed, "incident-78", "alice@example.com")  # the inbox does hear break glass
+    assert len(alarm_inbox.break_glass_alarms()) == 1
+
+
+def test_mutation_with_the_rule_enabled_only_for_change_events_break_glass_goes_unseen(table, alarm_inbox):
+    """AssumeRole is a read-only management event: a rule in plain ENABLED state never receives it."""
+    events = table["who"]["governance_admin"].client("events")
+    alarm_inbox.read()
+    with rule_state(events, _rule(table), "ENABLED"):
+        use_break_glass(table["deployed"], "incident-79", "alice@example.com")
+        assert alarm_inbox.break_glass_alarms() == []
+    use_break_glass(table["deployed"], "incident-79", "alice@example.com")
+    assert len(alarm_inbox.break_glass_alarms()) == 1, "the rule's State was put back"
+
+
+def test_mutation_without_the_alarm_topic_target_break_glass_goes_unseen(table, alarm_inbox):
+    events = table["who"]["governance_admin"].client("events")
+    alarm_inbox.read()
+    with without_targets(events, _rule(table)):
+        use_break_glass(table["deployed"], "incident-80", "alice@example.com")
+        assert alarm_inbox.break_glass_alarms() == []
+    use_break_glass(table["deployed"], "incident-80", "alice@example.com")
+    assert len(alarm_inbox.break_glass_alarms()) == 1, "the target was put back"

@@ -102,7 +102,7 @@ def test_a_searchable_copy_goes_to_an_encrypted_log_group_with_retention(governa
     assert trust["Condition"] == {"StringEquals": {"aws:SourceArn": TRAIL_ARN}}
 
 
-def test_with_an_organization_trail_no_trail_and_no_trail_bucket_are_created(tmp_path):
+def test_with_an_organization_trail_no_trail_and_no_trail_bucket_are_created_but_the_break_glass_alarm_is(tmp_path):
     # In-process: one stack only, the same code path main.py runs.
     from cdktf import App
 
@@ -119,3 +119,6 @@ def test_with_an_organization_trail_no_trail_and_no_trail_bucket_are_created(tmp
     assert resources(stack, "aws_cloudtrail") == {}
     assert NAMES.audit_trail_bucket not in {b["bucket"] for b in resources(stack, "aws_s3_bucket").values()}
     assert resources(stack, "aws_dynamodb_table"), "the rest of the governance stack is still there"
+    # The break-glass alarm reads the organisation trail's events as it reads ours: it stays.
+    [alarm] = [r for r in resources(stack, "aws_cloudwatch_event_rule").values() if r["name"] == "mlgov-break-glass-used"]
+    assert alarm["state"] == "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from modules.artifact_store import ArtifactStoreProps
+from modules.break_glass_alarm import BreakGlassAlarmProps
 from modules.encryption_key import EncryptionKeyProps
 from modules.governance_table import GovernanceTableProps
 from modules.iam_role import AccountRoleProps
@@ -63,3 +64,11 @@ def test_key_deletion_window_and_alias_are_checked():
 def test_artifact_store_accounts_cannot_be_both_reader_and_writer():
     with pytest.raises(ValueError, match="both readers and writers"):
         ArtifactStoreProps(names=NAMES, reader_accounts=("222222222222",), writer_accounts=("222222222222",))
+
+
+@pytest.mark.parametrize(("field", "value"), [("role_arn", "mlgov-table-break-glass"), ("retry_attempts", 186),
+                                              ("max_event_age_seconds", 30)])
+def test_break_glass_alarm_props_out_of_range_are_refused(field, value):
+    props = {"rule_name": "r", "role_arn": "arn:aws:iam::111111111111:role/mlgov-table-break-glass", field: value}
+    with pytest.raises(ValueError, match=field):
+        BreakGlassAlarmProps(**props)

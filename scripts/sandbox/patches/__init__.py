@@ -31,7 +31,9 @@ PATCHES = (
     "sagemaker_readback",
     "sagemaker_update_endpoint",
     "sagemaker_monitoring",
-    "events_cross_account_bus",  # outermost on Rule.send_to_targets: sets the sender's account first
+    "events_cross_account_bus",  # on Rule.send_to_targets: sets the sender's account first
+    "events_rule_state",  # outermost on Rule.send_to_targets: a rule that does not receive the event sends nothing
+    "sts_cloudtrail_events",
     "apigateway_policy_readback",
     "apigateway_execute",  # nothing to wrap: served by server.py (ANY /_mlgov/execute-api/...)
     # Last: outermost on the SageMaker writes it governs, so a refused call reaches no patch that

@@ -40,7 +40,7 @@ def apply() -> None:
         rest = copy.copy(self)
         rest.targets = [t for t in self.targets if t not in ours]
         orig(rest, original_event, transform_input)
-        if self.state != "ENABLED" or not self.event_pattern.matches_event(original_event):
+        if not self.event_pattern.matches_event(original_event):  # the rule's State: events_rule_state
             return
         event = copy.deepcopy(original_event)
         if isinstance(event.get("time"), (int, float)):
