@@ -56,17 +56,20 @@ def sandbox_emulator() -> None:
 from sandbox_story import sandbox_story  # noqa: E402,F401
 
 
-# `make test` runs two workers. The tests of one shared session fixture must all run on one worker,
-# or the fixture runs twice: the sandbox story (tests/e2e, tests/security) costs minutes, the synth
-# (tests/synth) tens of seconds. Every other file stays whole, so its module fixtures (the CLI kits'
-# in-process sandboxes) are built once. (xdist's own --dist loadgroup cannot do this under pytest 9:
-# it renames the item's old `_nodeid`, which pytest 9 no longer reads.)
-SHARED_FIXTURE_FOLDERS = {"tests/e2e/": "sandbox_story", "tests/security/": "sandbox_story", "tests/synth/": "synth"}
+# `make test` runs two workers. Tests that share a session fixture must run together on one worker:
+# the sandbox story (tests/e2e, tests/security) costs minutes and the synth (tests/synth) tens of
+# seconds, so neither may run twice; the in-process sandboxes of tests/sandbox and of the register
+# kit hold their state in moto's process-wide backends, which any `mock_aws` test of another file
+# resets, so their files must not be interleaved with others. Every other file stays whole, so its
+# module fixtures (the CLI kits' in-process sandboxes) are built once. (xdist's own --dist loadgroup
+# cannot do this under pytest 9: it renames the item's old `_nodeid`, which pytest 9 no longer reads.)
+SHARED_FIXTURE_PATHS = {"tests/e2e/": "sandbox_story", "tests/security/": "sandbox_story", "tests/synth/": "synth",
+                        "tests/sandbox/": "sandbox_url", "tests/cli/test_cli_register": "reg_store"}
 
 
 def worker_group(nodeid: str) -> str:
     path = nodeid.split("::")[0]
-    return next((group for folder, group in SHARED_FIXTURE_FOLDERS.items() if path.startswith(folder)), path)
+    return next((group for prefix, group in SHARED_FIXTURE_PATHS.items() if path.startswith(prefix)), path)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
