@@ -245,7 +245,7 @@ def test_assuming_any_other_role_raises_no_break_glass_alarm(table, alarm_inbox)
     alarm_inbox.read()
     for role in (names.table_reconciler_role, names.external_registrar_role, f"{prefix}-model-approver",
                  f"{prefix}-compliance-officer", deployed.config.platform.terraform_role_name):
-        deployed.session(AccountRole.GOVERNANCE, role, "incident-78")
+        deployed.person(AccountRole.GOVERNANCE, role, "incident-78")  # people's roles need a source identity
     assert alarm_inbox.break_glass_alarms() == []
     use_break_glass(deployed, "incident-78", "alice@example.com")  # the inbox does hear break glass
     assert len(alarm_inbox.break_glass_alarms()) == 1
