@@ -113,12 +113,12 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
         _check_baseline(uc, platform, path)
         _check_release_group(uc, path)
         group = uc.model_package_group.name
-        if group in group_owner:
+        if group.lower() in group_owner:  # SageMaker's names ignore case
             raise ConfigError(
                 str(path),
-                [f"field 'model_package_group.name': {group!r} is already used by {group_owner[group]}"],
+                [f"field 'model_package_group.name': {group!r} is already used (ignoring case) by {group_owner[group.lower()]}"],
             )
-        group_owner[group] = path
+        group_owner[group.lower()] = path
         use_cases[uc.name] = uc
     return MlgovConfig(platform=platform, use_cases=use_cases)
 

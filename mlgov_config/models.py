@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
 
-ACCOUNT_ID = r"^[0-9]{12}$"  # ASCII only: \d also matches other scripts' digits
+# Every pattern spells digits [0-9]: \d (Python and pydantic alike) also matches other scripts' digits.
+ACCOUNT_ID = r"^[0-9]{12}$"
 # Commercial, GovCloud and China partitions: e.g. eu-west-1, us-gov-west-1, cn-north-1.
-REGION = r"^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-\d$"
+REGION = r"^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-[0-9]$"
 
 
 class AccountRole(str, Enum):
@@ -41,6 +42,15 @@ def artifact_bucket_name(prefix: str, governance_account: str, region: str) -> s
 # account write under it, so no data scientist can move the yardstick prod is measured against.
 BASELINE_PREFIX = "baselines/"
 
+# AWS's tag rules: 50 tags per resource, keys 1-128 and values 0-256 of these characters; `aws:` is
+# AWS's own prefix and `mlgov:` the stacks' (stacks/account_stack.py, modules/model_registry.py).
+MAX_TAG_COUNT = 50
+ACCOUNT_ROLE_TAG, USE_CASE_TAG = "mlgov:account-role", "mlgov:use-case"
+STACK_TAG_KEYS = (ACCOUNT_ROLE_TAG, USE_CASE_TAG)
+MAX_DEFAULT_TAGS = MAX_TAG_COUNT - len(STACK_TAG_KEYS)
+RESERVED_TAG_PREFIXES = ("aws:", "mlgov:")
+TAG_TEXT = re.compile(r"[A-Za-z0-9 _.:/=+@-]*")
+
 
 class TrailSettings(Strict):
     """The governance account's CloudTrail trail (modules/audit_trail.py)."""
@@ -64,7 +74,7 @@ class GovernanceSettings(Strict):
     # audit trail's copy nobody can remove. Like artifact_retention_days, it cannot be undone.
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
     trail: TrailSettings = Field(default_factory=TrailSettings)
-    powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+    powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$")
     alarm_email: str = ""
 
     @field_validator("log_retention_days")
@@ -76,7 +86,7 @@ class GovernanceSettings(Strict):
         return v
 
 
-ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}"
+ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}"
 
 
 class RoleTrust(Strict):
@@ -124,10 +134,10 @@ class MlflowSettings(Strict):
     """The dev account's SageMaker managed MLflow tracking server."""
 
     # major.minor only: provider 5.100.0 reads back major.minor and the field forces replacement.
-    mlflow_version: str = Field(default="2.16", pattern=r"^\d+\.\d+$")
+    mlflow_version: str = Field(default="2.16", pattern=r"^[0-9]+\.[0-9]+$")
     tracking_server_size: Literal["Small", "Medium", "Large"] = "Small"
     weekly_maintenance_window_start: str = Field(
-        default="Sun:02:00", pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$")
+        default="Sun:02:00", pattern=r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01][0-9]|2[0-3]):[0-5][0-9]$")
     artifact_noncurrent_version_retention_days: int = Field(default=365, ge=1)
 
 
@@ -148,6 +158,21 @@ class PlatformConfig(Strict):
     ram_permissions: dict[AccountRole, list[str]] = Field(default_factory=dict)
     governance: GovernanceSettings
     dev: DevSettings = Field(default_factory=DevSettings)
+
+    @field_validator("default_tags")
+    @classmethod
+    def _tags(cls, tags: dict[str, str]) -> dict[str, str]:
+        if len(tags) > MAX_DEFAULT_TAGS:
+            raise ValueError(f"{len(tags)} tags; AWS allows {MAX_TAG_COUNT} per resource and the stacks add up to "
+                             f"{MAX_TAG_COUNT - MAX_DEFAULT_TAGS} of their own ({', '.join(STACK_TAG_KEYS)})")
+        for key, value in tags.items():
+            if not TAG_TEXT.fullmatch(key) or not 1 <= len(key) <= 128:
+                raise ValueError(f"tag key {key[:70]!r}: 1 to 128 of letters, digits, spaces and _.:/=+-@")
+            if key.lower().startswith(RESERVED_TAG_PREFIXES):
+                raise ValueError(f"tag key {key[:70]!r}: the prefixes {RESERVED_TAG_PREFIXES} belong to AWS and to the stacks")
+            if not TAG_TEXT.fullmatch(value) or len(value) > 256:
+                raise ValueError(f"tag {key!r}: value {value[:70]!r} must be at most 256 of letters, digits, spaces and _.:/=+-@")
+        return tags
 
     @field_validator("accounts")
     @classmethod
@@ -210,6 +235,7 @@ class RiskTier(str, Enum):
     HIGH = "high"
 
 
+FEATURE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 INSTANCE_TYPE = r"ml\.[a-z0-9]+\.[a-z0-9]+"
 S3_URI = r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?"
 
@@ -267,6 +293,17 @@ class ModelMonitoring(Strict):
     # Features whose baseline drift raises an alarm (Model Monitor emits one metric per feature).
     drift_alarm_features: list[str] = Field(default_factory=list)
 
+    @field_validator("drift_alarm_features")
+    @classmethod
+    def _features(cls, features: list[str]) -> list[str]:
+        for feature in features:
+            if not FEATURE_NAME.fullmatch(feature):
+                raise ValueError(f"feature {feature[:70]!r}: 1 to 128 of letters, digits and _.- (it names an alarm)")
+        repeated = sorted({f for f in features if features.count(f) > 1})
+        if repeated:
+            raise ValueError(f"each feature once (one alarm each); repeated: {repeated}")
+        return features
+
 
 class EndpointAlarms(Strict):
     max_5xx_errors_per_5_minutes: int = Field(default=5, ge=1)
@@ -282,10 +319,10 @@ class ProdDeployment(Strict):
     @field_validator("variants")
     @classmethod
     def _variants(cls, variants: list[ProductionVariant]) -> list[ProductionVariant]:
-        names = [v.name for v in variants]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        names = [v.name.lower() for v in variants]
+        duplicates = sorted({v.name for v in variants if names.count(v.name.lower()) > 1})
         if duplicates:
-            raise ValueError(f"variant names must be unique; repeated: {duplicates}")
+            raise ValueError(f"variant names must be unique ignoring case (they name SageMaker models); repeated: {duplicates}")
         total = sum(v.weight for v in variants)
         if total not in (1, 100):
             raise ValueError(f"weights sum to {total:g}; use fractions summing to 1 or percentages summing to 100")
@@ -348,9 +385,10 @@ class MlgovConfig(Strict):
     def _groups_unique(self) -> "MlgovConfig":
         owner: dict[str, str] = {}
         for uc in self.use_cases.values():
-            group = uc.model_package_group.name
+            group = uc.model_package_group.name.lower()  # SageMaker's names ignore case
             if group in owner:
-                raise ValueError(f"model package group {group!r} is used by both {owner[group]!r} and {uc.name!r}")
+                raise ValueError(f"model package group {uc.model_package_group.name!r} (ignoring case) is used by both "
+                                 f"{owner[group]!r} and {uc.name!r}")
             owner[group] = uc.name
         return self
 

@@ -22,10 +22,10 @@ from modules.secure_bucket import SecureBucket, SecureBucketProps
 
 TRACKING_SERVER_SIZES = ("Small", "Medium", "Large")
 # Create/Update/DescribeMlflowTrackingServer use this shape ("Tue:03:30").
-MAINTENANCE_WINDOW = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d")
+MAINTENANCE_WINDOW = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01][0-9]|2[0-3]):[0-5][0-9]")
 # Major.minor only: aws provider 5.100.0 normalizes the version it reads back to major.minor, and
 # mlflow_version forces replacement, so a pinned "2.16.2" would plan a new server on every run.
-MLFLOW_VERSION = re.compile(r"\d+\.\d+")
+MLFLOW_VERSION = re.compile(r"[0-9]+\.[0-9]+")
 SERVER_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,255}")
 
 # Logging runs, metrics, params, inputs and artifacts (metadata; the bytes go to S3 directly from

@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_aws.sagemaker_model_package_group_policy import Sagema
 from constructs import Construct
 
 from mlgov_config import AccountRole
+from mlgov_config.models import USE_CASE_TAG
 from modules.naming import Names
 from modules.policy import Statement, account_root, document
 from modules.registry_guards import CREATE, UPDATE, decisions_only_by, registration_guard
@@ -90,7 +91,7 @@ class ModelRegistry(Construct):
         names = props.names
         resource = SagemakerModelPackageGroup(
             self, f"{name}-group", model_package_group_name=name,
-            model_package_group_description=description, tags={"mlgov:use-case": use_case},
+            model_package_group_description=description, tags={USE_CASE_TAG: use_case},
         )
         if not consumers:
             return resource

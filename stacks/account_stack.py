@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole
 from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
+from mlgov_config.models import ACCOUNT_ROLE_TAG
 from modules.naming import Names
 from modules.role_boundary import RoleBoundary, RoleBoundaryProps
 
@@ -28,7 +29,7 @@ class AccountStack(TerraformStack):
                 role_arn=f"arn:aws:iam::{self.account_id}:role/{platform.terraform_role_name}",
                 session_name=f"mlgov-terraform-{self.role.value}",
             )],
-            default_tags=[AwsProviderDefaultTags(tags=dict(sorted({**platform.default_tags, "mlgov:account-role": self.role.value}.items())))],
+            default_tags=[AwsProviderDefaultTags(tags=dict(sorted({**platform.default_tags, ACCOUNT_ROLE_TAG: self.role.value}.items())))],
         )
         backend = platform.state_backend
         S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{self.role.value}.tfstate",

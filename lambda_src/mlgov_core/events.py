@@ -61,7 +61,7 @@ class LifeCycle(BaseModel):
 class ModelPackageStateDetail(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    ModelPackageArn: str = Field(pattern=r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:\d{12}:model-package/\S+$")
+    ModelPackageArn: str = Field(pattern=r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:model-package/\S+$")
     ModelPackageGroupName: Annotated[str, AfterValidator(_sagemaker_name)]
     ModelPackageVersion: Annotated[int, BeforeValidator(_strict_version), Field(ge=1)]
     ModelApprovalStatus: rules.ApprovalStatus | None = None

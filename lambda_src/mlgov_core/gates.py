@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 OPERATORS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt, "==": operator.eq}
-GATE = re.compile(r"^\s*([a-z0-9_]{1,64})\s*(>=|<=|==|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+GATE = re.compile(r"^\s*([a-z0-9_]{1,64})\s*(>=|<=|==|>|<)\s*(-?[0-9]+(?:\.[0-9]+)?)\s*$")
 
 
 class GateSyntaxError(ValueError):

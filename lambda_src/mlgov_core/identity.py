@@ -13,7 +13,7 @@ import re
 
 from mlgov_core import rules
 
-_PERSON_ARN = re.compile(r"^arn:aws[a-z-]*:(?:sts::\d{12}:assumed-role/[^/]+/(?P<session>.+)|iam::\d{12}:user/(?:.*/)?(?P<user>[^/]+))$")
+_PERSON_ARN = re.compile(r"^arn:aws[a-z-]*:(?:sts::[0-9]{12}:assumed-role/[^/]+/(?P<session>.+)|iam::[0-9]{12}:user/(?:.*/)?(?P<user>[^/]+))$")
 
 
 def person(identity: str | None) -> str | None:

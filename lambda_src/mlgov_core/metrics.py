@@ -36,7 +36,7 @@ MAX_METRICS = 32
 REPORTER_PATTERN = re.compile(r"[\w .:/=+\-@]{1,256}")
 # A report from the future would block every real report until then (newer-wins writes).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-ACCOUNT_PATTERN = re.compile(r"\d{12}")
+ACCOUNT_PATTERN = re.compile(r"[0-9]{12}")
 
 
 class MetricsEventError(MalformedEventError):
@@ -126,7 +126,7 @@ class MetricsDetail(BaseModel):
     model_package_group: SageMakerName
     model_version: Annotated[int, BeforeValidator(_not_bool), Field(ge=1, strict=True)]
     model_package_arn: str | None = Field(
-        default=None, pattern=r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:\d{12}:model-package/\S+$"
+        default=None, pattern=r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]+:[0-9]{12}:model-package/\S+$"
     )
     stage: Literal["Test", "Prod"]
     kind: Kind

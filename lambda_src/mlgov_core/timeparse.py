@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
-_EPOCH_MS = re.compile(r"^\d+(\.\d+)?$")
+_EPOCH_MS = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

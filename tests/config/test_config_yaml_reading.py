@@ -16,24 +16,10 @@ import pytest
 import yaml
 from ruamel.yaml import YAML
 
-from mlgov_config import ConfigError, load_config
+from config_edits import CREDIT_RISK, PLATFORM, refusal, replace_line
+from mlgov_config import load_config
 
-PLATFORM = "platform.yaml"
-CREDIT_RISK = "use_cases/credit-risk.yaml"
 REAL_CONFIG = Path(__file__).resolve().parents[2] / "config"
-
-
-def replace_line(config_dir: Path, rel: str, old: str, new: str) -> None:
-    path = config_dir / rel
-    text = path.read_text()
-    assert text.count(old) == 1, f"{old!r} must occur once in {rel}"
-    path.write_text(text.replace(old, new))
-
-
-def refusal(config_dir: Path) -> str:
-    with pytest.raises(ConfigError) as refused:
-        load_config(config_dir)
-    return str(refused.value)
 
 
 # (description, file, line as committed, line as mistyped, words the message must contain)
