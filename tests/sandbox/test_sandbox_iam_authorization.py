@@ -21,26 +21,23 @@ def _doc(statements: list[dict]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
-def _policy(aws, statements: list[dict]) -> str:
-    return aws("iam", GOV).create_policy(PolicyName=f"p-{uuid.uuid4().hex[:8]}", PolicyDocument=_doc(statements))["Policy"]["Arn"]
+def _policy(aws, statements: list[dict], name: str | None = None) -> str:
+    name = name or f"p-{uuid.uuid4().hex[:8]}"
+    return aws("iam", GOV).create_policy(PolicyName=name, PolicyDocument=_doc(statements))["Policy"]["Arn"]
 
 
 def _boundary(aws, allow: list[str]) -> str:
     """A boundary shaped like modules/role_boundary.py's: Allow some services, the three self-escalation Denies."""
     arn = f"arn:aws:iam::{GOV}:policy/b-{uuid.uuid4().hex[:8]}"
     principals = [f"arn:aws:iam::{GOV}:role/*", f"arn:aws:iam::{GOV}:user/*"]
-    created = _policy_named(aws, arn.rsplit("/", 1)[1], [
+    created = _policy(aws, [
         {"Sid": "UsedServices", "Effect": "Allow", "Action": allow, "Resource": "*"},
         {"Sid": "DenyBoundaryRemoval", "Effect": "Deny", "Action": list(BOUNDARY_REMOVAL), "Resource": principals},
         {"Sid": "DenyBoundaryChanges", "Effect": "Deny", "Action": list(BOUNDARY_CHANGES), "Resource": arn},
         {"Sid": "DenyUnboundedPrincipals", "Effect": "Deny", "Action": list(UNBOUNDED_PRINCIPALS), "Resource": principals,
-         "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": arn}}}])
+         "Condition": {"StringNotEquals": {"iam:PermissionsBoundary": arn}}}], name=arn.rsplit("/", 1)[1])
     assert created == arn
     return arn
-
-
-def _policy_named(aws, name: str, statements: list[dict]) -> str:
-    return aws("iam", GOV).create_policy(PolicyName=name, PolicyDocument=_doc(statements))["Policy"]["Arn"]
 
 
 def _role(aws, statements: list[dict], boundary: str | None = None) -> str:
