@@ -11,6 +11,9 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import unquote
+
+from sandbox.patches._policy import as_list
 
 
 Mutation = Callable[[dict[str, Any]], dict[str, Any]]
@@ -100,6 +103,40 @@ def without_boundary(iam: Any, role: str) -> Iterator[None]:
         yield
     finally:
         iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=arn)
+
+
+def with_actions(sid: str, actions: tuple[str, ...]) -> Mutation:
+    """Add actions to the Allow statement named (e.g. iam:* in a boundary's service list)."""
+    def mutate(document: dict[str, Any]) -> dict[str, Any]:
+        found = [s for s in document["Statement"] if s.get("Sid") == sid and s["Effect"] == "Allow"]
+        assert found, f"no Allow statement {sid}: the mutation would add nothing"
+        return {**document, "Statement": [{**s, "Action": [*as_list(s["Action"]), *actions]} if s in found else s
+                                          for s in document["Statement"]]}
+    return mutate
+
+
+def both(*mutations: Mutation) -> Mutation:
+    def mutate(document: dict[str, Any]) -> dict[str, Any]:
+        for mutation in mutations:
+            document = mutation(document)
+        return document
+    return mutate
+
+
+@contextmanager
+def managed_policy_mutated(iam: Any, arn: str, mutation: Mutation) -> Iterator[None]:
+    """A managed policy (e.g. a permissions boundary) with a mutated default version; afterwards the
+    original version is the default again and the mutated one deleted."""
+    original = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=original)["PolicyVersion"]["Document"]
+    document = json.loads(unquote(document)) if isinstance(document, str) else document
+    version = iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(mutation(document)),
+                                        SetAsDefault=True)["PolicyVersion"]["VersionId"]
+    try:
+        yield
+    finally:
+        iam.set_default_policy_version(PolicyArn=arn, VersionId=original)
+        iam.delete_policy_version(PolicyArn=arn, VersionId=version)
 
 
 @contextmanager

@@ -20,7 +20,8 @@ from botocore.exceptions import ClientError
 from mlgov_config import AccountRole
 from sandbox.attacks import build_model_from, decide_directly, personas, register_decided
 from sandbox.lifecycle import REGISTRANT, USE_CASE
-from policy_mutation import extra_role_policy, group_policy, mutated, role_policy, without_boundary
+from policy_mutation import (both, extra_role_policy, group_policy, managed_policy_mutated, mutated, role_policy,
+                             with_actions, without_boundary, without_statements)
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -141,6 +142,73 @@ def test_a_widened_approver_is_still_refused_by_its_permissions_boundary(world):
     assert "explicit deny in a permissions boundary" in outcome.answer and outcome.unchanged
     # The mutation check: with the boundary dropped the widened approver approves straight to Prod.
     assert not mutated_outcome.refused and not mutated_outcome.unchanged, mutated_outcome.line()
+
+
+def _widened_for_iam(world: dict[str, Any]) -> tuple[Any, Any, str, str, list[dict[str, Any]]]:
+    """(admin IAM, approver IAM, role, its boundary ARN, the inline policy a compromised administrator adds:
+    take off or replace its own boundary, create any role)."""
+    deployed = world["deployed"]
+    prefix, account = deployed.config.platform.name_prefix, deployed.config.platform.account_id(AccountRole.GOVERNANCE)
+    role = f"{prefix}-model-approver"
+    widened = [{"Sid": "CompromisedAdminWidensIam", "Effect": "Allow", "Resource": [f"arn:aws:iam::{account}:role/{role}"],
+                "Action": ["iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary"]},
+               {"Sid": "CompromisedAdminAllowsRoles", "Effect": "Allow", "Action": ["iam:CreateRole"],
+                "Resource": [f"arn:aws:iam::{account}:role/*"]}]
+    return (world["who"]["governance_admin"].client("iam"), world["who"]["approver"].client("iam"), role,
+            f"arn:aws:iam::{account}:policy/{prefix}-role-boundary", widened)
+
+
+def _iam_refusal(call: Any, **kwargs: Any) -> str:
+    with pytest.raises(ClientError) as refused:
+        call(**kwargs)
+    error = refused.value.response
+    assert error["Error"]["Code"] == "AccessDenied" and error["ResponseMetadata"]["HTTPStatusCode"] == 403, error
+    return error["Error"]["Message"]
+
+
+def _escape_attempts(iam: Any, approver: Any, role: str, boundary: str) -> list[str]:
+    """Take the boundary off, swap it for the decider's (no registry guard), create an unbounded role;
+    the refusals' messages, after checking nothing changed."""
+    swap, new_role = boundary.replace("-role-boundary", "-decider-boundary"), "escaped-approver"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    messages = [_iam_refusal(approver.delete_role_permissions_boundary, RoleName=role),
+                _iam_refusal(approver.put_role_permissions_boundary, RoleName=role, PermissionsBoundary=swap),
+                _iam_refusal(approver.create_role, RoleName=new_role, AssumeRolePolicyDocument=trust)]
+    assert iam.get_role(RoleName=role)["Role"]["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    assert new_role not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    return messages
+
+
+def test_a_widened_role_cannot_take_off_or_swap_its_boundary_or_create_an_unbounded_role(world):
+    iam, approver, role, boundary, widened = _widened_for_iam(world)
+    with extra_role_policy(iam, role, "widened-iam", widened):
+        messages = _escape_attempts(iam, approver, role, boundary)
+    actions = ("iam:DeleteRolePermissionsBoundary", "iam:PutRolePermissionsBoundary", "iam:CreateRole")
+    for action, message in zip(actions, messages):
+        assert action in message and message.endswith("with an explicit deny in a permissions boundary"), message
+
+
+def test_mutation_the_boundary_denies_hold_when_its_allow_names_iam_and_without_them_the_role_escapes(world):
+    """The boundary allows no IAM write at all (IAM actions are listed one by one, only iam:PassRole in
+    test/prod), so its self-escalation Denies matter once that list names IAM: with iam:* added they
+    still refuse; with iam:* added and the Denies removed the widened role takes its boundary off."""
+    iam, approver, role, boundary, widened = _widened_for_iam(world)
+    denies = ("DenyBoundaryRemoval", "DenyUnboundedPrincipals")
+    with extra_role_policy(iam, role, "widened-iam", widened):
+        with managed_policy_mutated(iam, boundary, without_statements(denies)):
+            no_allow = _escape_attempts(iam, approver, role, boundary)
+        with managed_policy_mutated(iam, boundary, with_actions("UsedServices", ("iam:*",))):
+            denied = _escape_attempts(iam, approver, role, boundary)
+        try:
+            with managed_policy_mutated(iam, boundary, both(with_actions("UsedServices", ("iam:*",)), without_statements(denies))):
+                approver.delete_role_permissions_boundary(RoleName=role)
+                escaped = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary")
+        finally:
+            iam.put_role_permissions_boundary(RoleName=role, PermissionsBoundary=boundary)
+    assert all("because no permissions boundary allows" in m for m in no_allow), no_allow
+    assert all(m.endswith("with an explicit deny in a permissions boundary") for m in denied), denied
+    assert escaped is None, "the mutation: without the Denies a boundary that allows IAM lets the role take it off"
 
 
 def _mlgov(world: dict[str, Any], *args: str) -> subprocess.CompletedProcess:

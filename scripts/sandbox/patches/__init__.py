@@ -40,6 +40,7 @@ PATCHES = (
     # stores a field or emits an event.
     "sagemaker_authorization",
     "dynamodb_authorization",  # nothing else wraps the DynamoDB writes it governs
+    "iam_authorization",  # nothing else wraps the IAM writes it governs
 )
 
 

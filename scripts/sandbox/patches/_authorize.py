@@ -92,7 +92,8 @@ def resolve(access_key: str, account: str) -> Caller:
         *(_document(d) for g in groups for d in g.policies.values()),
         *(_managed(p) for g in groups for p in g.managed_policies.values()),
     )  # fmt: skip
-    return Caller(account, user.arn, user.arn, identity)
+    # moto keeps no user boundary; patches/iam_authorization.py stores it on the user.
+    return Caller(account, user.arn, user.arn, identity, _boundary(iam, getattr(user, "permissions_boundary_arn", None)))
 
 
 def decide(caller: Caller, action: str, resource: str, owner_account: str, context: dict[str, list[str]],
