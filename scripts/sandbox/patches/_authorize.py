@@ -46,6 +46,13 @@ class Decision:
     sids: tuple[str, ...] = ()
 
 
+def snapshot(values: Any) -> list[Any]:
+    """A copy of moto's dict values, taken in one step: the server is threaded, and Terraform creates
+    roles and policies while other requests are being authorised (iterating the live view then fails
+    with "dictionary changed size during iteration")."""
+    return list(values)
+
+
 def _document(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
@@ -77,10 +84,10 @@ def resolve(access_key: str, account: str) -> Caller:
     assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
     if assumed is not None:
         source_identity = getattr(assumed, "source_identity", None)
-        role = next((r for r in iam.get_roles() if r.arn == assumed.role_arn), None)
+        role = next((r for r in snapshot(iam.get_roles()) if r.arn == assumed.role_arn), None)
         if role is None:
             return Caller(account, arn, assumed.role_arn, None, source_identity=source_identity)
-        identity = (*map(_document, role.policies.values()), *map(_managed, role.managed_policies.values()))
+        identity = (*map(_document, snapshot(role.policies.values())), *map(_managed, snapshot(role.managed_policies.values())))
         return Caller(account, arn, assumed.role_arn, identity, _boundary(iam, role.permissions_boundary_arn),
                       source_identity)
     user = iam.get_user_from_access_key_id(access_key)
@@ -88,9 +95,9 @@ def resolve(access_key: str, account: str) -> Caller:
         return Caller(account, arn, arn, None)
     groups = iam.get_groups_for_user(user.name)
     identity = (
-        *map(_document, user.policies.values()), *map(_managed, user.managed_policies.values()),
-        *(_document(d) for g in groups for d in g.policies.values()),
-        *(_managed(p) for g in groups for p in g.managed_policies.values()),
+        *map(_document, snapshot(user.policies.values())), *map(_managed, snapshot(user.managed_policies.values())),
+        *(_document(d) for g in groups for d in snapshot(g.policies.values())),
+        *(_managed(p) for g in groups for p in snapshot(g.managed_policies.values())),
     )  # fmt: skip
     # moto keeps no user boundary; patches/iam_authorization.py stores it on the user.
     return Caller(account, user.arn, user.arn, identity, _boundary(iam, getattr(user, "permissions_boundary_arn", None)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from ._authorize import decide, resolve
+from ._authorize import decide, resolve, snapshot
 from ._common import add_method, wrap
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ def access_denied(message: str) -> Exception:
 def _entity_arn(response: Any, kind: str, name: str) -> str:
     """The role/user ARN as AWS builds it: the stored entity's (with its path), or the one it will get."""
     backend = response.backend
-    stored = (backend.roles.values() if kind == "role" else backend.users.values())
+    stored = snapshot(backend.roles.values() if kind == "role" else backend.users.values())
     found = next((e for e in stored if e.name == name), None)
     if found is not None:
         return found.arn
