@@ -53,6 +53,11 @@ def snapshot(values: Any) -> list[Any]:
     return list(values)
 
 
+def role_by_arn(iam: Any, arn: str) -> Any:
+    """The role in moto's IAM backend with this ARN, or None."""
+    return next((r for r in snapshot(iam.get_roles()) if r.arn == arn), None)
+
+
 def _document(value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return value
@@ -84,7 +89,7 @@ def resolve(access_key: str, account: str) -> Caller:
     assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(access_key)
     if assumed is not None:
         source_identity = getattr(assumed, "source_identity", None)
-        role = next((r for r in snapshot(iam.get_roles()) if r.arn == assumed.role_arn), None)
+        role = role_by_arn(iam, assumed.role_arn)
         if role is None:
             return Caller(account, arn, assumed.role_arn, None, source_identity=source_identity)
         identity = (*map(_document, snapshot(role.policies.values())), *map(_managed, snapshot(role.managed_policies.values())))

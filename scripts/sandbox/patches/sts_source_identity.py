@@ -8,7 +8,7 @@ import logging
 import re
 from typing import Any
 
-from ._authorize import Caller, resolve, snapshot
+from ._authorize import Caller, resolve, role_by_arn
 from ._common import parse_arn, wrap
 from ._policy import applicable
 
@@ -24,7 +24,7 @@ def _target_role(role_arn: str) -> Any:
     parts = parse_arn(role_arn)
     if parts is None:
         return None
-    return next((r for r in snapshot(iam_backends[parts["account"]]["aws"].get_roles()) if r.arn == role_arn), None)
+    return role_by_arn(iam_backends[parts["account"]]["aws"], role_arn)
 
 
 def _trust_statements(trust: dict[str, Any], caller: Caller) -> dict[str, Any]:
