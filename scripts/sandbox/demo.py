@@ -1,8 +1,8 @@
 """`make demo`: the governance lifecycle end to end on the local sandbox, no AWS account needed.
 
 1. start the patched moto server on a free port (four emulated accounts, told apart by AssumeRole);
-2. terraform init/plan/apply of the committed governance and dev stacks, each followed by a re-plan
-   that must show no changes;
+2. terraform init/plan/apply of the committed governance and dev stacks, side by side, each followed by
+   a re-plan that must show no changes;
 3. the seed's steps with the `mlgov` CLI (sandbox/lifecycle.py): onboard, train and register from
    MLflow, approve for Test (and a refused self-approval), apply test, QA through the test API,
    approve for Prod on the QA gates, apply prod; then a retrained version 2 through the same gates,
@@ -21,6 +21,7 @@ import json
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,8 @@ from sandbox.stacks import ApplyResult, apply_stack, replan_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The registry path first (seed steps 1-5); test and prod deploy a registered version afterwards.
+# Governance and dev are applied side by side: each names the other's account only in policy
+# conditions, resource ARNs and account-root principals, none of which must exist at apply time.
 REGISTRY_STACKS = (AccountRole.GOVERNANCE, AccountRole.DEV)
 
 
@@ -75,27 +78,45 @@ class Deployed:
 
         Applying the same role again updates its state in place, as a merged pull request would.
         """
-        platform, result = self.config.platform, self.result
-        t0 = time.monotonic()
+        return self.apply_side_by_side((role,), terraform_root)[0]
+
+    def apply_side_by_side(self, roles: tuple[AccountRole, ...], terraform_root: Path | None = None) -> list[ApplyResult]:
+        """Apply stacks that do not depend on each other's resources at once, one Terraform process each.
+
+        Each stack's report is printed as one block when it is done, and results are kept in the
+        order given, so the story reads the same whichever stack finishes first.
+        """
         source = terraform_root or self.terraform_root
-        _say(f"terraform: applying {source / role.value} into account {platform.account_id(role)} ...")
+        for role in roles:
+            _say(f"terraform: applying {source / role.value} into account {self.config.platform.account_id(role)} ...")
+        with ThreadPoolExecutor(max_workers=len(roles)) as pool:
+            runs = list(pool.map(lambda role: self._terraform(role, source), roles))
+        for role, (applied, changes, seconds) in zip(roles, runs):
+            self._record(role, applied, changes, seconds, updated=terraform_root is not None)
+        return [applied for applied, _, _ in runs]
+
+    def _terraform(self, role: AccountRole, source: Path) -> tuple[ApplyResult, list[str], float]:
+        t0 = time.monotonic()
         workdir = self.work_root / "stacks" / role.value
-        applied = apply_stack(source / role.value, workdir, self.sandbox.url, platform.home_region)
+        applied = apply_stack(source / role.value, workdir, self.sandbox.url, self.config.platform.home_region)
+        return applied, replan_changes(workdir), time.monotonic() - t0
+
+    def _record(self, role: AccountRole, applied: ApplyResult, changes: list[str], seconds: float, updated: bool) -> None:
+        result = self.result
         result.applies.append(applied)
         repeat = sum(a.stack == role.value for a in result.applies)
         label = role.value + (f" #{repeat}" if repeat > 1 else "")
-        changes = result.replan_changes[label] = replan_changes(workdir)
-        result.seconds[f"apply {label}"] = time.monotonic() - t0
-        _say(f"  {applied.plan}")
-        if terraform_root is not None:  # an update: show what the pull request's plan changes
-            _say("\n".join(f"    {change}" for change in applied.changes))
-        _say(f"  {len(applied.applied)} resources in state; a second plan shows "
-             + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
-        for address, error in applied.failed.items():
-            _say(f"  NOT APPLIED {address}: {error}")
+        result.replan_changes[label] = changes
+        result.seconds[f"apply {label}"] = seconds
+        lines = [f"terraform: {role.value} applied", f"  {applied.plan}"]
+        if updated:  # an update: show what the pull request's plan changes
+            lines += [f"    {change}" for change in applied.changes]
+        lines.append(f"  {len(applied.applied)} resources in state; a second plan shows "
+                     + (f"{len(changes)} change(s): {changes}" if changes else "no changes"))
+        lines += [f"  NOT APPLIED {address}: {error}" for address, error in applied.failed.items()]
+        _say("\n".join(lines))
         if applied.failed:
             raise SystemExit(f"demo: resources of the {role.value} stack could not be applied (listed above)")
-        return applied
 
     def session(self, role: AccountRole, role_name: str, session_name: str, source_identity: str | None = None) -> AccountSession:
         """People's roles need source_identity (modules/iam_role.py); pipeline, Lambda and operator roles none."""
@@ -123,8 +144,7 @@ def deployed_sandbox(config: MlgovConfig, work_root: Path, stacks: tuple[Account
         # The four accounts are members of the configured organisation, as aws:PrincipalOrgID will find them.
         sandbox.set_organization(config.platform.organization_id, sorted(config.platform.accounts.values()))
         deployed = Deployed(config, sandbox, Names.from_config(config), DemoResult(), work_root, terraform_root)
-        for role in stacks:
-            deployed.apply(role)
+        deployed.apply_side_by_side(stacks)
         yield deployed
 
 
