@@ -269,7 +269,11 @@ class Names:
     def derived_names(self, platform: PlatformConfig, use_cases: tuple[UseCaseConfig, ...] = ()) -> list["DerivedName"]:
         """Every name the four stacks give AWS resources, each with its Terraform resource type and the
         config field it grows with (for a use case: the field of its file, else of platform.yaml)."""
-        return _platform_names(self, platform) + [n for uc in use_cases for n in _use_case_names(self, platform, uc)]
+        return _platform_names(self, platform) + [n for uc in use_cases for n in self.use_case_names(uc)]
+
+    def use_case_names(self, uc: UseCaseConfig) -> list["DerivedName"]:
+        """The names of one use case's group, shares and deployments."""
+        return _use_case_names(self, uc)
 
 
 # Terraform resource type -> the argument holding its name, what AWS calls it, and AWS's length limits
@@ -399,7 +403,7 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
     return names
 
 
-def _use_case_names(n: Names, platform: PlatformConfig, uc: UseCaseConfig) -> list[DerivedName]:
+def _use_case_names(n: Names, uc: UseCaseConfig) -> list[DerivedName]:
     group, field = uc.model_package_group.name, "model_package_group.name"
     names = [DerivedName("aws_sagemaker_model_package_group", group, field, uc.name)]
     names += [DerivedName("aws_ram_resource_share", n.ram_share(group, role), field, uc.name) for role in uc.shared_with]
