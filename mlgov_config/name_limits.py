@@ -29,7 +29,7 @@ def _refusals(names: list[DerivedName], platform: PlatformConfig, in_use_case: b
         problem = _problem(name)
         if problem:
             within = f" (with name_prefix {platform.name_prefix!r} of platform.yaml)" if in_use_case else ""
-            problems.append(f"field '{name.field}': makes the {NAME_LIMITS[name.resource].what} {shown(name.name)} "
+            problems.append(f"field '{name.field}': makes the {NAME_LIMITS[name.resource].what} {name.name!r} "
                             f"refused by AWS: {problem}{within}")
     return problems
 
