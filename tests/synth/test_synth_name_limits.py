@@ -24,6 +24,7 @@ LITERAL_NAMES = {
 NAME_ARGUMENTS = {"name", "bucket", "function_name", "alarm_name", "tracking_server_name", "model_package_group_name",
                   "stage_name", "target_id", "statement_id"}
 CONTENT_DIGEST = re.compile(r"-[0-9a-f]{8}$")
+WHOLE_REFERENCE = re.compile(r"\$\{[^}]+\}")
 API_ID = re.compile(r"\$\{aws_api_gateway_rest_api\.[^}]+\.id\}")
 
 
@@ -38,7 +39,8 @@ def _names(stack: dict):
     for resource, items in stack.get("resource", {}).items():
         for body in items.values():
             for argument, value in body.items():
-                if argument in NAME_ARGUMENTS and isinstance(value, str):
+                # A whole reference (${aws_s3_bucket.x.id}) names the resource that has the name.
+                if argument in NAME_ARGUMENTS and isinstance(value, str) and not WHOLE_REFERENCE.fullmatch(value):
                     yield resource, argument, value
 
 
