@@ -13,9 +13,8 @@ from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCas
 from mlgov_config.name_limits import check_platform, check_use_case
 from mlgov_config.strict_yaml import read_yaml, shown
 from mlgov_core.release import is_release_group, release_group
-from modules.naming import NAME_LIMITS
 
-SAGEMAKER_NAME_MAX = NAME_LIMITS["aws_sagemaker_model_package_group"].maximum
+SAGEMAKER_NAME_MAX = 63
 
 PLATFORM_FILE = "platform.yaml"
 USE_CASE_DIR = "use_cases"

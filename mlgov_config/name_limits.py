@@ -10,10 +10,18 @@ from mlgov_config.aws_rules import bucket_name, layer_region
 from mlgov_config.errors import ConfigError
 from mlgov_config.models import PlatformConfig, UseCaseConfig
 from mlgov_config.strict_yaml import shown
-from modules.naming import NAME_LIMITS, DerivedName, Names
+
+# modules.naming imports mlgov_config.models: importing it here, at load time, breaks the cycle
+# whichever of the two a program imports first.
 
 
-def _problem(name: DerivedName) -> str | None:
+def _names(platform: PlatformConfig):
+    from modules.naming import Names
+
+    return Names.from_platform(platform)
+
+
+def _problem(name) -> str | None:
     problem = name.problem()
     if problem is None and name.resource == "aws_s3_bucket":
         try:
@@ -23,7 +31,9 @@ def _problem(name: DerivedName) -> str | None:
     return problem
 
 
-def _refusals(names: list[DerivedName], platform: PlatformConfig, in_use_case: bool) -> list[str]:
+def _refusals(names: list, platform: PlatformConfig, in_use_case: bool) -> list[str]:
+    from modules.naming import NAME_LIMITS
+
     problems = []
     for name in names:
         problem = _problem(name)
@@ -36,7 +46,7 @@ def _refusals(names: list[DerivedName], platform: PlatformConfig, in_use_case: b
 
 def check_platform(platform: PlatformConfig, path: Path) -> None:
     """The names every installation creates, whatever its use cases; the layer is in the functions' region."""
-    problems = _refusals(Names.from_platform(platform).derived_names(platform), platform, in_use_case=False)
+    problems = _refusals(_names(platform).derived_names(platform), platform, in_use_case=False)
     layer = platform.governance.powertools_layer_arn
     if layer_region(layer) != platform.home_region:
         problems.append(f"field 'governance.powertools_layer_arn': the layer is in {layer_region(layer)!r}, but Lambda "
@@ -47,6 +57,6 @@ def check_platform(platform: PlatformConfig, path: Path) -> None:
 
 
 def check_use_case(platform: PlatformConfig, uc: UseCaseConfig, path: Path) -> None:
-    problems = _refusals(Names.from_platform(platform).use_case_names(uc), platform, in_use_case=True)
+    problems = _refusals(_names(platform).use_case_names(uc), platform, in_use_case=True)
     if problems:
         raise ConfigError(str(path), problems)
