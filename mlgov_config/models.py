@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlgov_config.aws_rules import BucketName, EmailAddress, EmailOrNone, LayerArn, RoleArn
 from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
 
 # Every pattern spells digits [0-9]: \d (Python and pydantic alike) also matches other scripts' digits.
@@ -28,7 +29,7 @@ class Strict(BaseModel):
 
 
 class StateBackend(Strict):
-    bucket: str = Field(min_length=3, max_length=63, pattern=r"^[a-z0-9][a-z0-9.-]+[a-z0-9]$")
+    bucket: BucketName
     key_prefix: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._/-]+$")
     region: str = Field(pattern=REGION)
 
@@ -74,8 +75,9 @@ class GovernanceSettings(Strict):
     # audit trail's copy nobody can remove. Like artifact_retention_days, it cannot be undone.
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
     trail: TrailSettings = Field(default_factory=TrailSettings)
-    powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$")
-    alarm_email: str = ""
+    # In home_region: Lambda uses only layers of the function's own region (checked by the loader).
+    powertools_layer_arn: LayerArn
+    alarm_email: EmailOrNone = ""
 
     @field_validator("log_retention_days")
     @classmethod
@@ -86,38 +88,26 @@ class GovernanceSettings(Strict):
         return v
 
 
-ROLE_ARN = r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}"
-
-
 class RoleTrust(Strict):
     """Principals allowed to assume each role the stacks create; role ARNs only, never account roots."""
 
-    data_scientist: list[str] = Field(min_length=1)
-    data_science_lead: list[str] = Field(min_length=1)
-    deployer: list[str] = Field(min_length=1)
-    model_approver: list[str] = Field(min_length=1)
-    compliance_officer: list[str] = Field(min_length=1)
+    data_scientist: list[RoleArn] = Field(min_length=1)
+    data_science_lead: list[RoleArn] = Field(min_length=1)
+    deployer: list[RoleArn] = Field(min_length=1)
+    model_approver: list[RoleArn] = Field(min_length=1)
+    compliance_officer: list[RoleArn] = Field(min_length=1)
     # Who runs QA in the test account and reports its metrics (the QA pipeline), and who forwards prod's
     # production metrics: the only principals whose reports become evidence. Never the deployer's
     # principals: whoever deploys a version must not also attest its QA (DESIGN.md section 5).
-    qa_publisher: list[str] = Field(min_length=1)
-    metrics_publisher: list[str] = Field(min_length=1)
+    qa_publisher: list[RoleArn] = Field(min_length=1)
+    metrics_publisher: list[RoleArn] = Field(min_length=1)
     # The governance table's own writers outside Lambda: who runs `mlgov reconcile` (rebuilds the
     # projection from the registry) and `mlgov register-external` (models from outside SageMaker).
-    table_reconciler: list[str] = Field(min_length=1)
-    external_registrar: list[str] = Field(min_length=1)
+    table_reconciler: list[RoleArn] = Field(min_length=1)
+    external_registrar: list[RoleArn] = Field(min_length=1)
     # The one role the table's resource policy lets delete items or change the table (PITR, TTL, its
     # policy): keep it to a named, alarmed emergency group (docs/security.md, "Break glass").
-    break_glass: list[str] = Field(min_length=1)
-
-    @field_validator("data_scientist", "data_science_lead", "deployer", "model_approver", "compliance_officer",
-                     "qa_publisher", "metrics_publisher", "table_reconciler", "external_registrar", "break_glass")
-    @classmethod
-    def _role_arns(cls, arns: list[str]) -> list[str]:
-        for arn in arns:
-            if not re.fullmatch(ROLE_ARN, arn):
-                raise ValueError(f"{arn!r} is not an IAM role ARN (account roots and users are not accepted)")
-        return arns
+    break_glass: list[RoleArn] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _publishers_are_not_deployers(self) -> "RoleTrust":
@@ -224,9 +214,9 @@ class ModelPackageGroup(Strict):
 
 
 class Owners(Strict):
-    business: str = Field(min_length=1)
-    data_science_lead: str = Field(min_length=1)
-    ml_engineer: str = Field(min_length=1)
+    business: EmailAddress
+    data_science_lead: EmailAddress
+    ml_engineer: EmailAddress
 
 
 class RiskTier(str, Enum):

@@ -29,6 +29,7 @@ from constructs import Construct
 from modules.artifact_store import IMMUTABILITY_ACTIONS
 from modules.checkov import skip_checks
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
+from modules.naming import Names
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
@@ -70,7 +71,7 @@ class AuditTrailProps:
 
     @property
     def log_group_name(self) -> str:
-        return f"/aws/cloudtrail/{self.trail_name}"
+        return Names.trail_log_group(self.trail_name)
 
 
 def _selector(name: str, *fields: tuple[str, str, list[str]]) -> CloudtrailAdvancedEventSelector:
@@ -119,7 +120,7 @@ class AuditTrail(Construct):
         ))
         self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group_name,
                                             retention_in_days=props.log_retention_days, kms_key_id=self.key.arn)
-        self.logs_role = IamRole(self, "logs-role", name=f"{props.trail_name}-cloudwatch-logs",
+        self.logs_role = IamRole(self, "logs-role", name=Names.trail_logs_role(props.trail_name),
                                  assume_role_policy=document([Statement(
                                      sid="CloudTrailAssume", actions=("sts:AssumeRole",), principals={"Service": (CLOUDTRAIL,)},
                                      conditions=source_arn)]))

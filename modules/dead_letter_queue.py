@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.sqs_queue import SqsQueue
 from cdktf_cdktf_provider_aws.sqs_queue_policy import SqsQueuePolicy
 from constructs import Construct
 
+from modules.naming import Names
 from modules.policy import Statement, deny_insecure_transport, document
 
 
@@ -35,7 +36,7 @@ class DeadLetterQueue(Construct):
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else []
         CloudwatchMetricAlarm(
             self, "depth-alarm",
-            alarm_name=f"{props.queue_name}-not-empty",
+            alarm_name=Names.queue_alarm(props.queue_name),
             alarm_description=f"Events failed processing and wait in {props.queue_name}; inspect and redrive them",
             namespace="AWS/SQS", metric_name="ApproximateNumberOfMessagesVisible",
             dimensions={"QueueName": props.queue_name},

@@ -48,7 +48,7 @@ class DecisionPath(Construct):
         super().__init__(scope, construct_id)
         names, region = props.names, props.names.region
         dead_letters = DeadLetterQueue(self, "dlq", DeadLetterQueueProps(
-            queue_name=f"{names.prefix}-{names.DECISION_FUNCTION}-dlq", kms_key_arn=props.kms_key_arn,
+            queue_name=names.dead_letter_queue(names.DECISION_FUNCTION), kms_key_arn=props.kms_key_arn,
             alarm_topic_arn=alarms.arn,
         ))
         function = PythonFunction(self, "function", PythonFunctionProps(
@@ -78,7 +78,7 @@ class DecisionPath(Construct):
             ),
         ))
         EventRoute(self, "registration-guard", EventRouteProps(
-            rule_name=f"{names.prefix}-registration-guard", target_id="registration-guard",
+            rule_name=names.rule("registration-guard"), target_id="registration-guard",
             description="Every registry change, so the decision function can reject a registration that is not a candidate",
             event_pattern=MODEL_PACKAGE_STATE_CHANGE,
         ), function=function, dead_letters=dead_letters)

@@ -32,6 +32,7 @@ from mlgov_core import archive, keys
 from modules.artifact_store import IF_NONE_MATCH_KEY, IMMUTABILITY_ACTIONS
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.governance_table import GovernanceTable
+from modules.naming import Names
 from modules.policy import Statement
 from modules.python_function import PythonFunction, PythonFunctionProps
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
@@ -129,7 +130,7 @@ class HistoryArchive(Construct):
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else []
         CloudwatchMetricAlarm(
             self, "changed-alarm",
-            alarm_name=f"{props.function_name}-history-changed",
+            alarm_name=Names.history_changed_alarm(props.function_name),
             alarm_description="A history item of the governance table was edited or deleted; the archive keeps the "
                               f"original and the change under {archive.CHANGES_PREFIX}/",
             namespace=archive.METRIC_NAMESPACE, metric_name=archive.CHANGED_METRIC,

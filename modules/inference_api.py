@@ -32,6 +32,7 @@ from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
 from modules.checkov import skip_checks
+from modules.naming import APIGATEWAY_LOGS_ROLE, INFERENCE_STAGE, Names, execution_log_group
 from modules.policy import Statement, account_root, document
 from modules.registry_guards import role_policy
 from modules.python_function import PythonFunction
@@ -58,7 +59,7 @@ class InferenceApiProps:
     path_part: str = "predict"
     request_schema: dict[str, Any] = field(default_factory=lambda: PREDICT_SCHEMA)
     description: str = "Model inference, IAM (SigV4) authorised"
-    stage_name: str = "v1"
+    stage_name: str = INFERENCE_STAGE
     # The only roles that may call the API (its resource policy); empty: IAM policies alone decide.
     invoker_role_arns: tuple[str, ...] = ()
     throttling_rate_limit: float = 50
@@ -102,7 +103,7 @@ class InferenceApi(Construct):
             lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             depends_on=[integration, method, *([policy] if policy else [])],
         )
-        access_logs = CloudwatchLogGroup(self, "access-logs", name=f"/aws/apigateway/{props.api_name}",
+        access_logs = CloudwatchLogGroup(self, "access-logs", name=Names.api_access_log_group(props.api_name),
                                          retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
         self.stage = ApiGatewayStage(
             self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=props.stage_name,
@@ -119,7 +120,7 @@ class InferenceApi(Construct):
         # API Gateway would create its execution log group itself, unencrypted and kept forever: create it
         # first, with the key and the retention, so the implicit one never exists.
         execution_logs = CloudwatchLogGroup(
-            self, "execution-logs", name=f"API-Gateway-Execution-Logs_{self.api.id}/{props.stage_name}",
+            self, "execution-logs", name=execution_log_group(self.api.id, props.stage_name),
             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
         settings = ApiGatewayMethodSettings(
             self, "settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
@@ -168,7 +169,7 @@ class ApiGatewayLogging(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, account_id: str, region: str) -> None:
         super().__init__(scope, construct_id)
-        role = IamRole(self, "role", name="mlgov-apigateway-logs", assume_role_policy=document([Statement(
+        role = IamRole(self, "role", name=APIGATEWAY_LOGS_ROLE, assume_role_policy=document([Statement(
             sid="ApiGatewayAssume", actions=("sts:AssumeRole",), principals={"Service": ("apigateway.amazonaws.com",)},
             conditions={"StringEquals": {"aws:SourceAccount": account_id}},
         )]))

@@ -17,18 +17,11 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_bus import CloudwatchEventBus
 from cdktf_cdktf_provider_aws.cloudwatch_event_bus_policy import CloudwatchEventBusPolicy
 from constructs import Construct
 
+from modules.naming import publisher_role_name
 from modules.policy import Statement, account_root, deny_outside_organization, document
 
 from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
-
-
-PUBLISHER_ROLE_SUFFIX = "metrics-publisher"
-
-
-def publisher_role_name(name_prefix: str) -> str:
-    """The role in test (QA) and prod (production metrics) that reports to the bus; stacks/workload.py creates it."""
-    return f"{name_prefix}-{PUBLISHER_ROLE_SUFFIX}"
 
 
 def publisher_role_arn(account_id: str, name_prefix: str) -> str:

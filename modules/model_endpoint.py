@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.sagemaker_model import SagemakerModel, SagemakerMo
 from constructs import Construct
 
 from modules.artifact_store import ArtifactStoreRef
+from modules.naming import Names
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -75,7 +76,7 @@ def content_name(scope: Construct, prefix: str, content: object, max_length: int
     """
     resolved = Tokenization.resolve(content, scope=scope, resolver=DefaultTokenResolver(StringConcat()))
     digest = hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()[:8]
-    return f"{prefix[: max_length - 9]}-{digest}"
+    return Names.hashed(prefix, digest, max_length)
 
 
 class ModelEndpoint(Construct):
@@ -89,7 +90,7 @@ class ModelEndpoint(Construct):
             models[variant.name] = SagemakerModel(
                 self, f"model-{variant.name}",
                 # Everything that forces replacement is in the name, so a replacement never collides.
-                name=content_name(self, f"{props.endpoint_name}-{variant.name}-v{variant.version}",
+                name=content_name(self, Names.model(props.endpoint_name, variant.name, variant.version),
                                   [variant.model_package_arn, props.network_isolation, self.role.arn]),
                 execution_role_arn=self.role.arn,
                 enable_network_isolation=props.network_isolation,
@@ -125,14 +126,14 @@ class ModelEndpoint(Construct):
         # SageMaker would create the endpoint's log group itself, unencrypted and kept forever; create it
         # first, with the key and the retention (the execution role may not create log groups).
         self.log_group = CloudwatchLogGroup(
-            self, "logs", name=f"/aws/sagemaker/Endpoints/{props.endpoint_name}",
+            self, "logs", name=Names.endpoint_log_group(props.endpoint_name),
             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
         self.endpoint = SagemakerEndpoint(self, "endpoint", name=props.endpoint_name, endpoint_config_name=self.config.name,
                                           depends_on=[self.log_group])
 
     def _execution_role(self, props: ModelEndpointProps) -> IamRole:
         role = IamRole(
-            self, "role", name=f"{props.endpoint_name}-model"[:64],
+            self, "role", name=Names.model_role(props.endpoint_name),
             assume_role_policy=document([Statement(
                 sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": ("sagemaker.amazonaws.com",)},
                 conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},

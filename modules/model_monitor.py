@@ -33,6 +33,7 @@ from constructs import Construct
 
 from modules.artifact_store import ArtifactStoreRef
 from modules.model_endpoint import ModelEndpoint, content_name
+from modules.naming import Names
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -117,7 +118,7 @@ class ModelMonitor(Construct):
         self._alarms(props, endpoint)
 
     def _role(self, props: ModelMonitorProps, endpoint: ModelEndpoint) -> IamRole:
-        role = IamRole(self, "role", name=f"{props.schedule_name}-monitor"[:64], assume_role_policy=document([Statement(
+        role = IamRole(self, "role", name=Names.monitor_role(props.schedule_name), assume_role_policy=document([Statement(
             sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": ("sagemaker.amazonaws.com",)},
             conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
         )]))
@@ -144,18 +145,19 @@ class ModelMonitor(Construct):
         common = dict(period=300, evaluation_periods=1, treat_missing_data="notBreaching",
                       comparison_operator="GreaterThanOrEqualToThreshold", alarm_actions=actions, ok_actions=actions)
         for variant in endpoint.props.variants:
+            errors_alarm, latency_alarm = Names.variant_alarms(name, variant.name)
             dims = {"EndpointName": name, "VariantName": variant.name}
-            CloudwatchMetricAlarm(self, f"5xx-{variant.name}", alarm_name=f"{name}-{variant.name}-5xx",
+            CloudwatchMetricAlarm(self, f"5xx-{variant.name}", alarm_name=errors_alarm,
                                   alarm_description=f"{variant.name} answers server errors", namespace="AWS/SageMaker",
                                   metric_name="Invocation5XXErrors", dimensions=dims, statistic="Sum",
                                   threshold=props.max_5xx_errors_per_5_minutes, **common)
             # ModelLatency is reported in microseconds.
-            CloudwatchMetricAlarm(self, f"latency-{variant.name}", alarm_name=f"{name}-{variant.name}-p95-latency",
+            CloudwatchMetricAlarm(self, f"latency-{variant.name}", alarm_name=latency_alarm,
                                   alarm_description=f"{variant.name} p95 model latency above {props.max_p95_model_latency_ms} ms",
                                   namespace="AWS/SageMaker", metric_name="ModelLatency", dimensions=dims,
                                   extended_statistic="p95", threshold=props.max_p95_model_latency_ms * 1000, **common)
         for feature in props.drift_alarm_features:
-            CloudwatchMetricAlarm(self, f"drift-{feature}", alarm_name=f"{name}-drift-{feature}",
+            CloudwatchMetricAlarm(self, f"drift-{feature}", alarm_name=Names.drift_alarm(name, feature),
                                   alarm_description=f"Model Monitor found baseline drift in feature {feature}",
                                   namespace=DRIFT_NAMESPACE, metric_name=f"feature_baseline_drift_{feature}",
                                   dimensions={"EndpointName": name, "ScheduleName": props.schedule_name},

@@ -100,7 +100,7 @@ class ModelRegistry(Construct):
         )
         for role, account in sorted(consumers.items(), key=lambda kv: kv[0].value):
             share = RamResourceShare(
-                self, f"{name}-{role.value}-share", name=f"{names.prefix}-{name}-{role.value}",
+                self, f"{name}-{role.value}-share", name=names.ram_share(name, role),
                 allow_external_principals=props.allow_external_principals,
                 permission_arns=props.ram_permissions.get(role) or None,
             )

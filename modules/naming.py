@@ -7,10 +7,14 @@ the governance account's bucket, key alias, repository and groups through these 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mlgov_config import AccountRole, MlgovConfig
-from mlgov_config.models import artifact_bucket_name
+# mlgov_config.models, not the package: the loader checks these names, so it imports this module.
+from mlgov_config.models import AccountRole, PlatformConfig, UseCaseConfig, artifact_bucket_name
 from mlgov_core import release
+
+if TYPE_CHECKING:
+    from mlgov_config.models import MlgovConfig
 
 
 @dataclass(frozen=True)
@@ -20,8 +24,11 @@ class Names:
     governance_account: str
 
     @classmethod
-    def from_config(cls, config: MlgovConfig) -> "Names":
-        p = config.platform
+    def from_config(cls, config: "MlgovConfig") -> "Names":
+        return cls.from_platform(config.platform)
+
+    @classmethod
+    def from_platform(cls, p: PlatformConfig) -> "Names":
         return cls(p.name_prefix, p.home_region, p.account_id(AccountRole.GOVERNANCE))
 
     # S3 bucket names are global: the account id and region keep them unique per installation.
@@ -97,15 +104,15 @@ class Names:
     # (modules/table_guard.py); the CLI assumes the first two for reconcile and register-external.
     @property
     def table_reconciler_role(self) -> str:
-        return f"{self.prefix}-table-reconciler"
+        return self.role("table-reconciler")
 
     @property
     def external_registrar_role(self) -> str:
-        return f"{self.prefix}-external-registrar"
+        return self.role("external-registrar")
 
     @property
     def table_break_glass_role(self) -> str:
-        return f"{self.prefix}-table-break-glass"
+        return self.role("table-break-glass")
 
     @property
     def decision_api(self) -> str:
@@ -135,3 +142,303 @@ class Names:
 
     def release_package_arn(self, group: str, release_number: int) -> str:
         return self.package_arn(release.release_group(group), release_number)
+
+    # ------------------------------------------------------------------ names the stacks build
+    # Every name a stack or module gives an AWS resource comes from here, so that derived_names()
+    # below can list them all and the loader can refuse a config whose names AWS would refuse.
+
+    def mlflow_artifact_bucket(self, account_id: str) -> str:
+        return f"{self.prefix}-mlflow-artifacts-{account_id}-{self.region}"
+
+    def capture_bucket(self, account_id: str) -> str:
+        return f"{self.prefix}-capture-{account_id}-{self.region}"
+
+    def serving_key_alias(self, role: AccountRole) -> str:
+        return f"alias/{self.prefix}-{role.value}-serving"
+
+    @property
+    def mlflow_key_alias(self) -> str:
+        return f"alias/{self.prefix}-mlflow"
+
+    @property
+    def trail_key_alias(self) -> str:
+        return f"alias/{self.prefix}-audit-trail"
+
+    @property
+    def trail(self) -> str:
+        return f"{self.prefix}-governance-audit"
+
+    @property
+    def mlflow_tracking_server(self) -> str:
+        return f"{self.prefix}-tracking"
+
+    def role(self, short_name: str) -> str:
+        """A role people or pipelines assume: data-scientist, model-approver, deployer, ..."""
+        return f"{self.prefix}-{short_name}"
+
+    def dead_letter_queue(self, short_name: str) -> str:
+        return f"{self.prefix}-{short_name}-dlq"
+
+    def rule(self, short_name: str) -> str:
+        return f"{self.prefix}-{short_name}"
+
+    def alarm_topic(self, role: AccountRole) -> str:
+        return f"{self.prefix}-{role.value}-alarms"
+
+    def ram_share(self, group: str, role: AccountRole) -> str:
+        return f"{self.prefix}-{group}-{role.value}"
+
+    @property
+    def role_boundary(self) -> str:
+        return role_boundary_name(self.prefix)
+
+    @property
+    def decider_boundary(self) -> str:
+        return decider_boundary_name(self.prefix)
+
+    @staticmethod
+    def inference(endpoint: str) -> str:
+        """The inference proxy function and its REST API."""
+        return f"{endpoint}-inference"
+
+    @staticmethod
+    def data_quality_schedule(endpoint: str) -> str:
+        return f"{endpoint}-data-quality"
+
+    @staticmethod
+    def function_role(function_name: str) -> str:
+        return f"{function_name}-lambda"
+
+    @staticmethod
+    def function_log_group(function_name: str) -> str:
+        return f"/aws/lambda/{function_name}"
+
+    @staticmethod
+    def queue_alarm(queue_name: str) -> str:
+        return f"{queue_name}-not-empty"
+
+    @staticmethod
+    def history_changed_alarm(function_name: str) -> str:
+        return f"{function_name}-history-changed"
+
+    @staticmethod
+    def trail_log_group(trail: str) -> str:
+        return f"/aws/cloudtrail/{trail}"
+
+    @staticmethod
+    def trail_logs_role(trail: str) -> str:
+        return f"{trail}-cloudwatch-logs"
+
+    @staticmethod
+    def api_access_log_group(api: str) -> str:
+        return f"/aws/apigateway/{api}"
+
+    @staticmethod
+    def endpoint_log_group(endpoint: str) -> str:
+        return f"/aws/sagemaker/Endpoints/{endpoint}"
+
+    @staticmethod
+    def model_role(endpoint: str) -> str:
+        return f"{endpoint}-model"
+
+    @staticmethod
+    def monitor_role(schedule: str) -> str:
+        return f"{schedule}-monitor"
+
+    @staticmethod
+    def model(endpoint: str, variant: str, version: int) -> str:
+        """The prefix of a variant's SageMaker model name; content_name appends the content hash."""
+        return f"{endpoint}-{variant}-v{version}"
+
+    @staticmethod
+    def variant_alarms(endpoint: str, variant: str) -> tuple[str, str]:
+        """Server errors and p95 latency of one production variant."""
+        return f"{endpoint}-{variant}-5xx", f"{endpoint}-{variant}-p95-latency"
+
+    @staticmethod
+    def drift_alarm(endpoint: str, feature: str) -> str:
+        return f"{endpoint}-drift-{feature}"
+
+    @staticmethod
+    def hashed(prefix: str, digest: str, max_length: int = 63) -> str:
+        """A content-named resource: the prefix, cut to leave room, then the content digest."""
+        return f"{prefix[: max_length - len(digest) - 1]}-{digest}"
+
+    # ------------------------------------------------------------------ the table of derived names
+
+    def derived_names(self, platform: PlatformConfig, use_cases: tuple[UseCaseConfig, ...] = ()) -> list["DerivedName"]:
+        """Every name the four stacks give AWS resources, each with its Terraform resource type and the
+        config field it grows with (for a use case: the field of its file, else of platform.yaml)."""
+        return _platform_names(self, platform) + [n for uc in use_cases for n in self.use_case_names(uc)]
+
+    def use_case_names(self, uc: UseCaseConfig) -> list["DerivedName"]:
+        """The names of one use case's group, shares and deployments."""
+        return _use_case_names(self, uc)
+
+
+# Terraform resource type -> the argument holding its name, what AWS calls it, and AWS's length limits
+# (each service's API reference; botocore's service models carry the same min/max). None: AWS documents
+# no limit (API Gateway REST API and RAM share names). tests/synth/test_synth_name_limits.py checks
+# that every such name in terraform/ is listed by derived_names() and fits.
+@dataclass(frozen=True)
+class NameLimit:
+    argument: str
+    what: str
+    maximum: int | None
+    minimum: int = 1
+
+
+NAME_LIMITS: dict[str, NameLimit] = {
+    "aws_s3_bucket": NameLimit("bucket", "S3 bucket name", 63, 3),
+    "aws_iam_role": NameLimit("name", "IAM role name", 64),
+    "aws_iam_policy": NameLimit("name", "IAM policy name", 128),
+    "aws_lambda_function": NameLimit("function_name", "Lambda function name", 64),
+    "aws_sagemaker_model_package_group": NameLimit("model_package_group_name", "SageMaker model package group name", 63),
+    "aws_sagemaker_endpoint": NameLimit("name", "SageMaker endpoint name", 63),
+    "aws_sagemaker_endpoint_configuration": NameLimit("name", "SageMaker endpoint configuration name", 63),
+    "aws_sagemaker_model": NameLimit("name", "SageMaker model name", 63),
+    "aws_sagemaker_monitoring_schedule": NameLimit("name", "SageMaker monitoring schedule name", 63),
+    "aws_sagemaker_data_quality_job_definition": NameLimit("name", "SageMaker job definition name", 63),
+    "aws_sagemaker_mlflow_tracking_server": NameLimit("tracking_server_name", "SageMaker MLflow tracking server name", 256),
+    "aws_sqs_queue": NameLimit("name", "SQS queue name", 80),
+    "aws_sns_topic": NameLimit("name", "SNS topic name", 256),
+    "aws_dynamodb_table": NameLimit("name", "DynamoDB table name", 255, 3),
+    "aws_cloudwatch_event_rule": NameLimit("name", "EventBridge rule name", 64),
+    "aws_cloudwatch_event_bus": NameLimit("name", "EventBridge event bus name", 256),
+    "aws_cloudwatch_metric_alarm": NameLimit("alarm_name", "CloudWatch alarm name", 255),
+    "aws_cloudwatch_log_group": NameLimit("name", "CloudWatch Logs log group name", 512),
+    "aws_kms_alias": NameLimit("name", "KMS alias name", 256),
+    "aws_cloudtrail": NameLimit("name", "CloudTrail trail name", 128, 3),
+    "aws_ecr_repository": NameLimit("name", "ECR repository name", 256, 2),
+    "aws_api_gateway_rest_api": NameLimit("name", "API Gateway REST API name", None),
+    "aws_ram_resource_share": NameLimit("name", "RAM resource share name", None),
+}
+
+# content_name() names these after their content; the digest is unknown before synth, its length is not.
+DIGEST_PLACEHOLDER = "#" * 8
+
+
+@dataclass(frozen=True)
+class DerivedName:
+    resource: str  # a key of NAME_LIMITS
+    name: str
+    field: str  # the config field whose value makes the name longer
+    use_case: str | None = None  # None: a platform.yaml field
+
+    def problem(self) -> str | None:
+        limit = NAME_LIMITS[self.resource]
+        if limit.maximum is not None and not limit.minimum <= len(self.name) <= limit.maximum:
+            return f"{len(self.name)} characters; AWS allows {limit.minimum} to {limit.maximum}"
+        return None
+
+
+# API Gateway's execution log group is named after the REST API's id, which AWS assigns (10 characters).
+API_ID_PLACEHOLDER = "#" * 10
+INFERENCE_STAGE = "v1"  # the stage of every REST API the stacks create (modules/inference_api.py)
+# API Gateway's CloudWatch role is one setting per account and region (aws_api_gateway_account), shared by
+# every installation in the account: a fixed name, not prefixed.
+APIGATEWAY_LOGS_ROLE = "mlgov-apigateway-logs"
+ACCESS_LOG_ACCOUNTS = (AccountRole.GOVERNANCE, AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
+# The Lambda functions of the governance stack, by their short names (stacks/governance.py).
+GOVERNANCE_FUNCTIONS = ("registry-sync", "metrics-ingest", "model-decisions", "history-archive")
+# Roles people and pipelines assume, by short name, and the stack that creates them.
+ASSUMED_ROLES = ("model-approver", "compliance-officer", "table-reconciler", "external-registrar", "table-break-glass",
+                 "data-scientist", "data-science-lead", "mlflow-tracking-server", "deployer")
+GOVERNANCE_RULES = ("registry-changes", "metrics-reports", "registration-guard", "break-glass-used")
+
+
+def role_boundary_name(prefix: str) -> str:
+    return f"{prefix}-role-boundary"
+
+
+def decider_boundary_name(prefix: str) -> str:
+    return f"{prefix}-decider-boundary"
+
+
+def publisher_role_name(prefix: str) -> str:
+    """The role in test (QA) and prod (production metrics) that reports to the governance bus."""
+    return f"{prefix}-metrics-publisher"
+
+
+def execution_log_group(api_id: str, stage: str) -> str:
+    """API Gateway writes execution logs to this group itself; the stacks create it first, with a key."""
+    return f"API-Gateway-Execution-Logs_{api_id}/{stage}"
+
+
+def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
+    prefix = "name_prefix"
+    at = "name_prefix, home_region"  # buckets carry both
+    names = [
+        DerivedName("aws_s3_bucket", n.artifact_bucket, at), DerivedName("aws_s3_bucket", n.audit_archive_bucket, at),
+        DerivedName("aws_s3_bucket", n.audit_trail_bucket, at),
+        DerivedName("aws_s3_bucket", n.mlflow_artifact_bucket(platform.account_id(AccountRole.DEV)), at),
+        *(DerivedName("aws_s3_bucket", n.access_log_bucket_for(platform.account_id(r)), at) for r in ACCESS_LOG_ACCOUNTS),
+        *(DerivedName("aws_s3_bucket", n.capture_bucket(platform.account_id(r)), at) for r in (AccountRole.TEST, AccountRole.PROD)),
+        *(DerivedName("aws_kms_alias", a, prefix) for a in (n.artifact_key_alias, n.governance_key_alias, n.trail_key_alias,
+                                                             n.mlflow_key_alias, n.serving_key_alias(AccountRole.TEST),
+                                                             n.serving_key_alias(AccountRole.PROD))),
+        DerivedName("aws_ecr_repository", n.model_repository, prefix),
+        DerivedName("aws_dynamodb_table", n.governance_table, prefix),
+        DerivedName("aws_cloudwatch_event_bus", n.metrics_bus, prefix),
+        DerivedName("aws_cloudtrail", n.trail, prefix),
+        DerivedName("aws_iam_role", n.trail_logs_role(n.trail), prefix),
+        DerivedName("aws_cloudwatch_log_group", n.trail_log_group(n.trail), prefix),
+        DerivedName("aws_sagemaker_mlflow_tracking_server", n.mlflow_tracking_server, prefix),
+        DerivedName("aws_api_gateway_rest_api", n.decision_api, prefix),
+        DerivedName("aws_cloudwatch_log_group", n.api_access_log_group(n.decision_api), prefix),
+        DerivedName("aws_cloudwatch_log_group", execution_log_group(API_ID_PLACEHOLDER, INFERENCE_STAGE), prefix),
+        DerivedName("aws_iam_role", APIGATEWAY_LOGS_ROLE, prefix),
+        *(DerivedName("aws_iam_policy", p, prefix) for p in (n.role_boundary, n.decider_boundary)),
+        *(DerivedName("aws_iam_role", n.role(r), prefix) for r in ASSUMED_ROLES),
+        DerivedName("aws_iam_role", publisher_role_name(n.prefix), prefix),
+        *(DerivedName("aws_cloudwatch_event_rule", n.rule(r), prefix) for r in GOVERNANCE_RULES),
+        *(DerivedName("aws_sns_topic", n.alarm_topic(r), prefix) for r in (AccountRole.GOVERNANCE, AccountRole.TEST, AccountRole.PROD)),
+        DerivedName("aws_cloudwatch_metric_alarm", n.history_changed_alarm(n.function("history-archive")), prefix),
+    ]
+    for short in GOVERNANCE_FUNCTIONS:
+        function, queue = n.function(short), n.dead_letter_queue(short)
+        names += [DerivedName("aws_lambda_function", function, prefix), DerivedName("aws_iam_role", n.function_role(function), prefix),
+                  DerivedName("aws_cloudwatch_log_group", n.function_log_group(function), prefix),
+                  DerivedName("aws_sqs_queue", queue, prefix), DerivedName("aws_cloudwatch_metric_alarm", n.queue_alarm(queue), prefix)]
+    return names
+
+
+def _use_case_names(n: Names, uc: UseCaseConfig) -> list[DerivedName]:
+    group, field = uc.model_package_group.name, "model_package_group.name"
+    names = [DerivedName("aws_sagemaker_model_package_group", group, field, uc.name)]
+    names += [DerivedName("aws_ram_resource_share", n.ram_share(group, role), field, uc.name) for role in uc.shared_with]
+    if AccountRole.PROD in uc.shared_with:
+        names += [DerivedName("aws_sagemaker_model_package_group", n.release_group(group), field, uc.name),
+                  DerivedName("aws_ram_resource_share", n.ram_share(n.release_group(group), AccountRole.PROD), field, uc.name)]
+    for role, deployment in uc.deployments.by_role().items():
+        endpoint = n.endpoint(uc.name, role.value)
+        api = function = n.inference(endpoint)
+        names += [DerivedName(resource, name, "name", uc.name) for resource, name in (
+            ("aws_sagemaker_endpoint", endpoint),
+            ("aws_sagemaker_endpoint_configuration", n.hashed(endpoint, DIGEST_PLACEHOLDER)),
+            ("aws_iam_role", n.model_role(endpoint)),
+            ("aws_cloudwatch_log_group", n.endpoint_log_group(endpoint)),
+            ("aws_lambda_function", function), ("aws_iam_role", n.function_role(function)),
+            ("aws_cloudwatch_log_group", n.function_log_group(function)),
+            ("aws_api_gateway_rest_api", api), ("aws_cloudwatch_log_group", n.api_access_log_group(api)),
+            ("aws_cloudwatch_log_group", execution_log_group(API_ID_PLACEHOLDER, INFERENCE_STAGE)),
+        )]
+        if role == AccountRole.TEST:
+            names.append(DerivedName("aws_sagemaker_model", n.hashed(n.model(endpoint, "qa", deployment.version), DIGEST_PLACEHOLDER),
+                                     "name", uc.name))
+            continue
+        schedule = n.data_quality_schedule(endpoint)
+        names += [DerivedName(resource, name, "name", uc.name) for resource, name in (
+            ("aws_sagemaker_monitoring_schedule", schedule),
+            ("aws_sagemaker_data_quality_job_definition", n.hashed(schedule, DIGEST_PLACEHOLDER)),
+            ("aws_iam_role", n.monitor_role(schedule)),
+        )]
+        for i, variant in enumerate(deployment.variants):
+            at = f"deployments.prod.variants.{i}.name"
+            names.append(DerivedName("aws_sagemaker_model", n.hashed(n.model(endpoint, variant.name, variant.version),
+                                                                    DIGEST_PLACEHOLDER), at, uc.name))
+            names += [DerivedName("aws_cloudwatch_metric_alarm", a, at, uc.name) for a in n.variant_alarms(endpoint, variant.name)]
+        for i, feature in enumerate(deployment.monitoring.drift_alarm_features):
+            names.append(DerivedName("aws_cloudwatch_metric_alarm", n.drift_alarm(endpoint, feature),
+                                     f"deployments.prod.monitoring.drift_alarm_features.{i}", uc.name))
+    return names

@@ -25,6 +25,7 @@ from constructs import Construct
 
 from modules.checkov import skip_checks
 from modules.lambda_package import build_zip
+from modules.naming import Names
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -80,11 +81,11 @@ class PythonFunction(Construct):
         asset = TerraformAsset(self, "code", path=str(zip_path), type=AssetType.FILE)
 
         self.log_group = CloudwatchLogGroup(
-            self, "logs", name=f"/aws/lambda/{props.function_name}",
+            self, "logs", name=Names.function_log_group(props.function_name),
             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn,
         )
         self.role = IamRole(
-            self, "role", name=f"{props.function_name}-lambda",
+            self, "role", name=Names.function_role(props.function_name),
             assume_role_policy=document([Statement(
                 sid="LambdaAssume", actions=("sts:AssumeRole",), principals={"Service": ("lambda.amazonaws.com",)},
                 conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},

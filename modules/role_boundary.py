@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from modules.naming import decider_boundary_name, role_boundary_name
 from modules.policy import Statement, document
 from modules.registry_guards import no_decisions
 
@@ -44,11 +45,11 @@ class RoleBoundaryProps:
 
     @property
     def name(self) -> str:
-        return f"{self.prefix}-role-boundary"
+        return role_boundary_name(self.prefix)
 
     @property
     def decider_name(self) -> str:
-        return f"{self.prefix}-decider-boundary"
+        return decider_boundary_name(self.prefix)
 
 
 def allowed_actions(policy: str) -> set[str]:

@@ -29,7 +29,7 @@ class DevStack(AccountStack):
 
     def __init__(self, scope: Construct, config: MlgovConfig) -> None:
         super().__init__(scope, config)
-        names, prefix, region = self.names, config.platform.name_prefix, config.platform.home_region
+        names, region = self.names, config.platform.home_region
         groups = [uc.model_package_group.name for uc in config.use_cases.values() if AccountRole.DEV in uc.shared_with]
         group_arns = tuple(names.group_arn(g) for g in groups)
         package_arns = tuple(names.group_packages_arn(g) for g in groups)
@@ -42,12 +42,12 @@ class DevStack(AccountStack):
             expire_current_after_days=365,
         ))
         mlflow = MlflowTracking(self, "mlflow", MlflowTrackingProps(
-            tracking_server_name=f"{prefix}-tracking",
+            tracking_server_name=names.mlflow_tracking_server,
             owner_account=self.account_id, region=region,
-            artifact_bucket_name=f"{prefix}-mlflow-artifacts-{self.account_id}-{region}",
+            artifact_bucket_name=names.mlflow_artifact_bucket(self.account_id),
             access_log_target=access_logs,
-            key_alias=f"alias/{prefix}-mlflow",
-            role_name=f"{prefix}-mlflow-tracking-server",
+            key_alias=names.mlflow_key_alias,
+            role_name=names.role("mlflow-tracking-server"),
             **_mlflow_settings(config),
         ))
 
@@ -65,11 +65,11 @@ class DevStack(AccountStack):
         )
         trust = config.platform.role_trust
         AssumableRole(self, "data-scientist", AccountRoleProps(
-            role_name=f"{prefix}-data-scientist", trusted_principals=tuple(trust.data_scientist), statements=scientist,
+            role_name=names.role("data-scientist"), trusted_principals=tuple(trust.data_scientist), statements=scientist,
             description="Tracks experiments in MLflow and registers candidate versions into the shared groups; cannot approve or delete",
         ))
         AssumableRole(self, "data-science-lead", AccountRoleProps(
-            role_name=f"{prefix}-data-science-lead", trusted_principals=tuple(trust.data_science_lead), statements=lead,
+            role_name=names.role("data-science-lead"), trusted_principals=tuple(trust.data_science_lead), statements=lead,
             description="Data scientist rights plus reading every version and artifact of the use cases; cannot approve or delete",
         ))
         self.bound_roles()

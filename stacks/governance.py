@@ -69,11 +69,11 @@ class GovernanceStack(AccountStack):
             table_name=names.governance_table, kms_key_arn=self.key.arn, deletion_protection=settings.deletion_protection,
         ))
         alarms = AlarmTopic(self, "alarms", AlarmTopicProps(
-            topic_name=f"{platform.name_prefix}-governance-alarms", account_id=self.account_id,
+            topic_name=names.alarm_topic(AccountRole.GOVERNANCE), account_id=self.account_id,
             kms_key_arn=self.key.arn, email=settings.alarm_email,
         ))
         dead_letters = DeadLetterQueue(self, "registry-sync-dlq", DeadLetterQueueProps(
-            queue_name=f"{platform.name_prefix}-registry-sync-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
+            queue_name=names.dead_letter_queue("registry-sync"), kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
         sync = PythonFunction(self, "registry-sync", PythonFunctionProps(
             function_name=names.function("registry-sync"), source_dir="registry_sync",
@@ -97,13 +97,13 @@ class GovernanceStack(AccountStack):
         # as "unassigned" instead of escaping review. A prod release is recorded on its source version
         # (the Prod approval names it), and the registration guard watches release groups.
         EventRoute(self, "registry-events", EventRouteProps(
-            rule_name=f"{platform.name_prefix}-registry-changes", target_id="registry-sync",
+            rule_name=names.rule("registry-changes"), target_id="registry-sync",
             description="Every SageMaker model package state change in the registry account",
             event_pattern=_without_release_groups(config),
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         self._metrics_path(table, alarms)
-        approver_role = f"{platform.name_prefix}-model-approver"
+        approver_role = names.role("model-approver")
         decisions = DecisionPath(self, "decisions", DecisionPathProps(
             names=names, account_id=self.account_id, kms_key_arn=self.key.arn,
             powertools_layer_arn=settings.powertools_layer_arn, log_retention_days=settings.log_retention_days,
@@ -124,7 +124,7 @@ class GovernanceStack(AccountStack):
             break_glass_trust=tuple(trust.break_glass),
         ), table=table)
         BreakGlassAlarm(self, "break-glass-alarm", BreakGlassAlarmProps(
-            rule_name=f"{platform.name_prefix}-break-glass-used", role_arn=names.role_arn(names.table_break_glass_role),
+            rule_name=names.rule("break-glass-used"), role_arn=names.role_arn(names.table_break_glass_role),
         ), alarms=alarms)
         # Last: the boundary finds every role created above.
         self.bound_roles(decider_role_name=names.decision_function_role_arn.rsplit("/", 1)[-1])
@@ -144,7 +144,7 @@ class GovernanceStack(AccountStack):
                         find_apis("FindDecisionApi", platform.home_region)),
         ))
         AssumableRole(self, "compliance-officer", AccountRoleProps(
-            role_name=f"{platform.name_prefix}-compliance-officer",
+            role_name=names.role("compliance-officer"),
             trusted_principals=tuple(platform.role_trust.compliance_officer),
             description="Reviews the registry and the governance table; read-only",
             statements=(registry_read, table.grant_read("ReadGovernanceTable")),
@@ -160,7 +160,7 @@ class GovernanceStack(AccountStack):
             sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod)),
             organization_id=platform.organization_id))
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
-            queue_name=f"{platform.name_prefix}-metrics-ingest-dlq", kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
+            queue_name=names.dead_letter_queue("metrics-ingest"), kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
         ))
         ingest = PythonFunction(self, "metrics-ingest", PythonFunctionProps(
             function_name=names.function("metrics-ingest"), source_dir="metrics_ingest",
@@ -187,7 +187,7 @@ class GovernanceStack(AccountStack):
             ),
         ))
         EventRoute(self, "metrics-events", EventRouteProps(
-            rule_name=f"{platform.name_prefix}-metrics-reports", target_id="metrics-ingest",
+            rule_name=names.rule("metrics-reports"), target_id="metrics-ingest",
             description="QA and production metrics from the test and prod accounts",
             event_pattern=bus.event_pattern(), event_bus_name=bus.bus.name,
         ), function=ingest, dead_letters=dead_letters)
@@ -203,7 +203,7 @@ class GovernanceStack(AccountStack):
         HistoryArchive(self, "history-archive", HistoryArchiveProps(
             bucket_name=names.audit_archive_bucket, function_name=names.function("history-archive"),
             account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
-            access_log_target=access_logs, dead_letter_queue_name=f"{platform.name_prefix}-history-archive-dlq",
+            access_log_target=access_logs, dead_letter_queue_name=names.dead_letter_queue("history-archive"),
             powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
             alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
         ), table=table)
@@ -214,8 +214,8 @@ class GovernanceStack(AccountStack):
         if settings.trail.organization_trail:  # the organisation's trail records them (docs/security.md)
             return
         AuditTrail(self, "audit-trail", AuditTrailProps(
-            trail_name=f"{platform.name_prefix}-governance-audit", bucket_name=names.audit_trail_bucket,
-            key_alias=f"alias/{platform.name_prefix}-audit-trail", account_id=self.account_id,
+            trail_name=names.trail, bucket_name=names.audit_trail_bucket,
+            key_alias=names.trail_key_alias, account_id=self.account_id,
             region=platform.home_region, access_log_target=self.node.find_child("artifacts").access_logs,
             table_arns=(f"arn:aws:dynamodb:{platform.home_region}:{self.account_id}:table/{names.governance_table}",),
             bucket_arns=(names.artifact_bucket_arn(), f"arn:aws:s3:::{names.audit_archive_bucket}"),

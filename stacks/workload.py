@@ -14,7 +14,8 @@ from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStoreRef
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.iam_role import AccountRoleProps, AssumableRole
-from modules.metrics_bus import publisher_role_arn, publisher_role_name
+from modules.metrics_bus import publisher_role_arn
+from modules.naming import publisher_role_name
 from modules.inference_api import ApiGatewayLogging, InferenceApi, InferenceApiProps
 from modules.model_endpoint import EndpointVariant, ModelEndpoint, ModelEndpointProps
 from modules.model_monitor import ModelMonitor, ModelMonitorProps
@@ -52,7 +53,7 @@ class WorkloadStack(AccountStack):
         names, region = self.names, self.config.platform.home_region
         settings = self.config.platform.governance
         self.key = EncryptionKey(self, "workload-key", EncryptionKeyProps(
-            alias=f"alias/{names.prefix}-{self.role.value}-serving",
+            alias=names.serving_key_alias(self.role),
             description=f"mlgov {self.role.value}: endpoint storage, data capture, logs, function environment",
             owner_account=self.account_id, region=region,
             service_users=(f"logs.{region}.amazonaws.com", "cloudwatch.amazonaws.com"),
@@ -62,12 +63,12 @@ class WorkloadStack(AccountStack):
             kms_key_arn=None, is_access_log_target=True, expire_current_after_days=settings.log_retention_days,
         ))
         self.capture = SecureBucket(self, "capture", SecureBucketProps(
-            bucket_name=f"{names.prefix}-capture-{self.account_id}-{region}", owner_account=self.account_id,
+            bucket_name=names.capture_bucket(self.account_id), owner_account=self.account_id,
             kms_key_arn=self.key.arn, access_log_target=access_logs,
         ))
         self.api_logging = ApiGatewayLogging(self, "apigateway-logging", self.account_id, region)
         self.alarms = AlarmTopic(self, "alarms", AlarmTopicProps(
-            topic_name=f"{names.prefix}-{self.role.value}-alarms", account_id=self.account_id,
+            topic_name=names.alarm_topic(self.role), account_id=self.account_id,
             kms_key_arn=self.key.arn, email=settings.alarm_email,
         ))
 
@@ -93,7 +94,7 @@ class WorkloadStack(AccountStack):
         ))
         self.model_role_arns.append(endpoint.role.arn)
         proxy = PythonFunction(self, f"{use_case.name}-inference", PythonFunctionProps(
-            function_name=f"{endpoint_name}-inference", source_dir="inference_proxy", account_id=self.account_id,
+            function_name=names.inference(endpoint_name), source_dir="inference_proxy", account_id=self.account_id,
             region=region, kms_key_arn=self.key.arn, layers=(settings.powertools_layer_arn,),
             log_retention_days=settings.log_retention_days, invoked_synchronously=True, reserved_concurrency=20,
             environment={
@@ -105,7 +106,7 @@ class WorkloadStack(AccountStack):
             statements=(Statement(sid="InvokeEndpoint", actions=("sagemaker:InvokeEndpoint",), resources=(endpoint.arn,)),),
         ))
         api = InferenceApi(self, f"{use_case.name}-api", InferenceApiProps(
-            api_name=f"{endpoint_name}-inference", kms_key_arn=self.key.arn, log_retention_days=settings.log_retention_days,
+            api_name=names.inference(endpoint_name), kms_key_arn=self.key.arn, log_retention_days=settings.log_retention_days,
             # QA (test) and production-metrics runs call the API as the publisher role; nobody else may.
             invoker_role_arns=(publisher_role_arn(self.account_id, platform.name_prefix),),
         ), proxy=proxy, logging=self.api_logging)
@@ -113,7 +114,7 @@ class WorkloadStack(AccountStack):
         if isinstance(deployment, ProdDeployment):
             monitoring, alarms = deployment.monitoring, deployment.alarms
             ModelMonitor(self, f"{use_case.name}-monitor", ModelMonitorProps(
-                schedule_name=f"{endpoint_name}-data-quality", account_id=self.account_id, region=region,
+                schedule_name=names.data_quality_schedule(endpoint_name), account_id=self.account_id, region=region,
                 kms_key_arn=self.key.arn, capture_bucket=self.capture.props.bucket_name,
                 baseline_s3_uri=monitoring.baseline_s3_uri, analyzer_image_uri=monitoring.analyzer_image_uri,
                 schedule_expression=monitoring.schedule_expression, instance_type=monitoring.instance_type,
@@ -144,7 +145,7 @@ class WorkloadStack(AccountStack):
                 sid="ReadSharedVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"),
                 resources=tuple(names.group_arn(g) for g in groups) + tuple(names.group_packages_arn(g) for g in groups)))
         AssumableRole(self, "deployer", AccountRoleProps(
-            role_name=f"{prefix}-deployer", trusted_principals=tuple(config.platform.role_trust.deployer),
+            role_name=names.role("deployer"), trusted_principals=tuple(config.platform.role_trust.deployer),
             statements=tuple(statements), description=f"Deploys approved model versions in the {self.role.value} account",
             require_source_identity=False,  # assumed by the CD pipeline, which acts for no person
         ))

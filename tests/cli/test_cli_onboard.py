@@ -102,3 +102,22 @@ def test_template_reproduces_the_example_use_case(config_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     onboarded = load_config(config_dir).use_cases["credit-risk"]
     assert onboarded.model_copy(update={"deployments": example.deployments}) == example
+
+
+@pytest.mark.parametrize("extra, words", [
+    # A use case onboard writes has no deployments yet: its derived names are the group's. Shared with
+    # prod, the group gets a release group "<group>-prod-release", which must fit SageMaker's 63.
+    (["--group", "g" * 55], ["field 'model_package_group.name'", "prod release group", "SageMaker's 63"]),
+    (["--business", "head of payments"], ["field 'owners.business'", "not an e-mail address"]),
+    (["--ds-lead", "ds-lead@localhost"], ["field 'owners.data_science_lead'", "domain 'localhost'"]),
+    (["--ml-engineer", "mle@exa mple.com"], ["field 'owners.ml_engineer'", "domain"]),
+])
+def test_refuses_what_aws_would_refuse_without_writing(config_dir: Path, extra: list[str], words: list[str]) -> None:
+    before = snapshot(config_dir)
+    result = run(config_dir, "onboard", "fraud", *FLAGS, *extra)
+    assert result.exit_code == 2, result.output
+    assert "nothing written" in result.output and "fraud.yaml" in result.output
+    assert all(w in result.output for w in words), result.output
+    assert "Traceback" not in result.output
+    assert snapshot(config_dir) == before
+
