@@ -51,9 +51,9 @@ def _string_fields(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, bool]]
     elif isinstance(value, dict):
         for key, inner in value.items():
             plain_key = key.value if isinstance(key, Enum) else key
-            if isinstance(key, str) and not isinstance(key, Enum):
-                yield (*path, plain_key), True
             yield from _string_fields(inner, (*path, plain_key))
+            if isinstance(key, str) and not isinstance(key, Enum):  # after its value: renaming moves the value
+                yield (*path, plain_key), True
     elif isinstance(value, (list, tuple)):
         for i, inner in enumerate(value):
             yield from _string_fields(inner, (*path, i))
