@@ -16,6 +16,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "lambda_src")]
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from mlgov_config import ConfigError, MlgovConfig, load_config  # noqa: E402
+from mlgov_config.terraform_text import terraform_config  # noqa: E402
 
 
 def build_app(config: MlgovConfig, outdir: Path):
@@ -27,7 +28,9 @@ def build_app(config: MlgovConfig, outdir: Path):
     from stacks.workload import ProdStack, TestStack
 
     app = App(outdir=str(outdir))
-    stacks = [cls(app, config) for cls in (GovernanceStack, DevStack, TestStack, ProdStack)]
+    # Every config string reaches Terraform as literal text (mlgov_config/terraform_text.py).
+    literal = terraform_config(config)
+    stacks = [cls(app, literal) for cls in (GovernanceStack, DevStack, TestStack, ProdStack)]
     return app, [s.role.value for s in stacks]
 
 

@@ -12,6 +12,7 @@ from mlgov_config.errors import ConfigError
 from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCaseConfig
 from mlgov_config.name_limits import check_platform, check_use_case
 from mlgov_config.strict_yaml import read_yaml, shown
+from mlgov_config.terraform_text import token_marker_problems
 from mlgov_core.release import is_release_group, release_group
 
 SAGEMAKER_NAME_MAX = 63
@@ -45,6 +46,9 @@ def _problems(exc: ValidationError) -> list[str]:
 
 def _validate(model: type, data: dict[str, Any], path: Path):
     """Strict, as JSON: no boolean is taken for a number, no number for text (enums still read from text)."""
+    markers = token_marker_problems(data)
+    if markers:
+        raise ConfigError(str(path), markers)
     try:
         return model.model_validate_json(json.dumps(data), strict=True)
     except ValidationError as exc:

@@ -8,6 +8,7 @@ from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
 from mlgov_config.models import ACCOUNT_ROLE_TAG
+from mlgov_config.terraform_text import TerraformConfig
 from modules.naming import Names
 from modules.role_boundary import RoleBoundary, RoleBoundaryProps
 
@@ -16,6 +17,9 @@ class AccountStack(TerraformStack):
     role: AccountRole
 
     def __init__(self, scope: Construct, config: MlgovConfig) -> None:
+        if not isinstance(config, TerraformConfig):
+            raise TypeError(f"{type(self).__name__} takes terraform_config(config) (mlgov_config/terraform_text.py), "
+                            "so no config text reaches Terraform as a template")
         super().__init__(scope, self.role.value)
         platform = config.platform
         self.config = config

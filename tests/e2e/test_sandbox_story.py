@@ -1,4 +1,5 @@
-"""The README's main command as a test: the four committed stacks applied for real into the sandbox,
+"""The README's main command as a test: the four stacks applied for real into the sandbox (the committed ones
+but for one group description, tests/sandbox_story.py),
 then the lifecycle driven by the `mlgov` CLI (sandbox/lifecycle.py, the same steps `make demo` runs).
 The table, the registry and the report must agree at the end."""
 

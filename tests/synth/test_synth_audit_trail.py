@@ -106,13 +106,14 @@ def test_with_an_organization_trail_no_trail_and_no_trail_bucket_are_created_but
     # In-process: one stack only, the same code path main.py runs.
     from cdktf import App
 
+    from mlgov_config.terraform_text import terraform_config
     from stacks.governance import GovernanceStack
 
     platform = CONFIG.platform
     settings = platform.governance.model_copy(update={"trail": platform.governance.trail.model_copy(update={"organization_trail": True})})
     changed = CONFIG.model_copy(update={"platform": platform.model_copy(update={"governance": settings})})
     app = App(outdir=str(tmp_path))
-    GovernanceStack(app, changed)
+    GovernanceStack(app, terraform_config(changed))
     app.synth()
     [path] = tmp_path.glob("stacks/*/cdk.tf.json")
     stack = json.loads(path.read_text())
