@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from mlgov_config.regions import SUPPORTED_PARTITIONS
 from mlgov_config.strict_yaml import shown
 
-PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc")
-PARTITION = "|".join(re.escape(p) for p in PARTITIONS)
+PARTITION = "|".join(re.escape(p) for p in SUPPORTED_PARTITIONS)
 ACCOUNT = r"[0-9]{12}"
 # Region codes as Lambda's API spells them (botocore's pattern): eu-west-1, us-gov-west-1, us-isob-east-1.
 REGION_CODE = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]"
@@ -52,7 +52,7 @@ def role_arn(arn: str) -> str:
     match = ROLE_ARN.fullmatch(arn)
     if match is None:
         raise ValueError(f"not an IAM role ARN (arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME, partition one "
-                         f"of {', '.join(PARTITIONS)}); account roots, users and assumed-role sessions are not accepted")
+                         f"of {', '.join(SUPPORTED_PARTITIONS)}); account roots, users and assumed-role sessions are not accepted")
     path, name = match["path"], match["name"]
     if not ROLE_NAME.fullmatch(name):
         raise ValueError(f"the role name {shown(name)} must be 1 to 64 of letters, digits and _+=,.@-")
@@ -76,10 +76,6 @@ def layer_arn(arn: str) -> str:
     if not POSITIVE.fullmatch(match["version"]):
         raise ValueError(f"the layer version {shown(match['version'])} must be a positive whole number")
     return arn
-
-
-def layer_region(arn: str) -> str:
-    return LAYER_ARN.fullmatch(arn)["region"]
 
 
 # E-mail: email-validator is not in requirements.lock, and these addresses only receive SNS alarm mail

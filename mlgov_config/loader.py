@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from mlgov_config.errors import ConfigError
 from mlgov_config.models import AccountRole, MlgovConfig, PlatformConfig, UseCaseConfig
 from mlgov_config.name_limits import check_platform, check_use_case
+from mlgov_config.partition_check import platform_problems, use_case_problems
 from mlgov_config.strict_yaml import read_yaml, shown
 from mlgov_config.terraform_text import token_marker_problems
 from mlgov_core.release import is_release_group, release_group
@@ -99,6 +100,8 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
     platform_path = config_dir / PLATFORM_FILE
     platform: PlatformConfig = _validate(PlatformConfig, _read_mapping(platform_path), platform_path)
     check_platform(platform, platform_path)
+    if problems := platform_problems(platform):
+        raise ConfigError(str(platform_path), problems)
 
     use_case_dir = config_dir / USE_CASE_DIR
     if not use_case_dir.is_dir():
@@ -117,6 +120,8 @@ def load_config(config_dir: Path | str) -> MlgovConfig:
                 raise ConfigError(str(path), [f"field 'deployments.{role.value}': the group is not shared with "
                                               f"{role.value!r} (add it to shared_with, value {[r.value for r in uc.shared_with]!r})"])
         _check_baseline(uc, platform, path)
+        if problems := use_case_problems(uc, platform):
+            raise ConfigError(str(path), problems)
         _check_release_group(uc, path)
         check_use_case(platform, uc, path)
         group = uc.model_package_group.name

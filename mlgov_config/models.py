@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import re
 from enum import Enum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mlgov_config.aws_rules import BucketName, EmailAddress, EmailOrNone, LayerArn, RoleArn
+from mlgov_config.regions import partition_of
 from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
 
 # Every pattern spells digits [0-9]: \d (Python and pydantic alike) also matches other scripts' digits.
 ACCOUNT_ID = r"^[0-9]{12}$"
-# Commercial, GovCloud and China partitions: e.g. eu-west-1, us-gov-west-1, cn-north-1.
-REGION = r"^(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov)-[a-z]+-[0-9]$"
+
+
+def _known_region(region: str) -> str:
+    partition_of(region)  # a region of a supported partition in botocore's data, or ValueError naming the nearest
+    return region
+
+
+# e.g. eu-west-1, us-gov-west-1, cn-north-1 (mlgov_config/regions.py).
+Region = Annotated[str, AfterValidator(_known_region)]
 
 
 class AccountRole(str, Enum):
@@ -31,7 +39,7 @@ class Strict(BaseModel):
 class StateBackend(Strict):
     bucket: BucketName
     key_prefix: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._/-]+$")
-    region: str = Field(pattern=REGION)
+    region: Region
 
 
 def artifact_bucket_name(prefix: str, governance_account: str, region: str) -> str:
@@ -138,7 +146,7 @@ class DevSettings(Strict):
 class PlatformConfig(Strict):
     # Grants to the other accounts also require aws:PrincipalOrgID = this id; None: no such condition.
     organization_id: str | None = Field(default=None, pattern=r"^o-[a-z0-9]{10,32}$")
-    home_region: str = Field(pattern=REGION)
+    home_region: Region
     name_prefix: str = Field(pattern=r"^[a-z][a-z0-9-]{1,20}$")
     accounts: dict[AccountRole, str]
     terraform_role_name: str = Field(pattern=r"^[\w+=,.@-]{1,64}$")
@@ -277,7 +285,7 @@ class ModelMonitoring(Strict):
     # Folder holding constraints.json and statistics.json from the baselining job.
     baseline_s3_uri: str = Field(pattern=rf"^{S3_URI}/$")
     # The Model Monitor analyzer image is published per region by AWS; see the SageMaker docs.
-    analyzer_image_uri: str = Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com/[a-z0-9/_-]+(:[\w.-]+)?$")
+    analyzer_image_uri: str = Field(pattern=r"^[0-9]{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9/_-]+(:[\w.-]+)?$")
     schedule_expression: str = Field(default="cron(0 * ? * * *)", pattern=r"^cron\(.+\)$")
     instance_type: str = Field(default="ml.m5.large", pattern=rf"^{INSTANCE_TYPE}$")
     # Features whose baseline drift raises an alarm (Model Monitor emits one metric per feature).

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mlgov_config.aws_rules import bucket_name, layer_region
+from mlgov_config.aws_rules import bucket_name
 from mlgov_config.errors import ConfigError
 from mlgov_config.models import PlatformConfig, UseCaseConfig
-from mlgov_config.strict_yaml import shown
 
 # modules.naming imports mlgov_config.models: importing it here, at load time, breaks the cycle
 # whichever of the two a program imports first.
@@ -45,13 +44,8 @@ def _refusals(names: list, platform: PlatformConfig, in_use_case: bool) -> list[
 
 
 def check_platform(platform: PlatformConfig, path: Path) -> None:
-    """The names every installation creates, whatever its use cases; the layer is in the functions' region."""
+    """The names every installation creates, whatever its use cases."""
     problems = _refusals(_names(platform).derived_names(platform), platform, in_use_case=False)
-    layer = platform.governance.powertools_layer_arn
-    if layer_region(layer) != platform.home_region:
-        problems.append(f"field 'governance.powertools_layer_arn': the layer is in {layer_region(layer)!r}, but Lambda "
-                        f"uses only layers of the function's own region, home_region {platform.home_region!r} "
-                        f"(value {shown(layer)})")
     if problems:
         raise ConfigError(str(path), problems)
 

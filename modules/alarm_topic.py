@@ -9,6 +9,7 @@ from cdktf_cdktf_provider_aws.sns_topic_policy import SnsTopicPolicy
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 from constructs import Construct
 
+from modules import partition
 from modules.policy import Statement, document
 
 
@@ -26,7 +27,7 @@ class AlarmTopic(Construct):
         self.topic = SnsTopic(self, "topic", name=props.topic_name, kms_master_key_id=props.kms_key_arn)
         self._publishers = [Statement(
             sid="CloudWatchAlarms", actions=("sns:Publish",), resources=(self.topic.arn,),
-            principals={"Service": ("cloudwatch.amazonaws.com",)},
+            principals={"Service": (partition.of(self).service_principal("cloudwatch"),)},
             conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
         )]
         self.policy = SnsTopicPolicy(self, "policy", arn=self.topic.arn, policy=document(self._publishers))

@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.ecr_repository import (
 from cdktf_cdktf_provider_aws.ecr_repository_policy import EcrRepositoryPolicy
 from constructs import Construct
 
+from mlgov_config.regions import partition_of
 from modules.encryption_key import KEY_DECRYPT_ACTIONS, KEY_USE_ACTIONS, EncryptionKey, EncryptionKeyProps
 from modules.naming import Names
 from modules.policy import Statement, account_root, deny_outside_organization, document
@@ -59,7 +60,7 @@ class ArtifactStoreRef:
     def via_services(self) -> list[str]:
         """The services through which consumers may use the artifact key: S3 (objects) and ECR (images)."""
         region = self.key_pattern_arn.split(":")[3]
-        return [f"ecr.{region}.amazonaws.com", f"s3.{region}.amazonaws.com"]
+        return [partition_of(region).service_host(service, region) for service in ("ecr", "s3")]
 
     def _key(self, sid: str, actions: tuple[str, ...]) -> Statement:
         alias_arn = self.key_pattern_arn.replace("key/*", self.key_alias)
@@ -195,7 +196,7 @@ class ArtifactStore(Construct):
         statements = []
         consumers = props.reader_accounts + props.writer_accounts
         if consumers:
-            roots = tuple(account_root(a) for a in consumers)
+            roots = tuple(account_root(self.names.partition, a) for a in consumers)
             statements.append(Statement(sid="ConsumersList", actions=("s3:ListBucket",), resources=(arn,), principals={"AWS": roots},
                                         conditions={"StringLike": {"s3:prefix": [f"{p}*" for p in READ_PREFIXES]}}))
             statements.append(Statement(sid="ConsumersRead", actions=("s3:GetObject", "s3:GetObjectVersion"),
@@ -206,16 +207,16 @@ class ArtifactStore(Construct):
             # above make it a conditional create, and no writer deletes.
             statements.append(Statement(
                 sid="WritersPut", actions=("s3:PutObject",), resources=(f"{arn}/{ARTIFACT_PREFIX}*",),
-                principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)},
+                principals={"AWS": tuple(account_root(self.names.partition, a) for a in props.writer_accounts)},
             ))
         return statements
 
     def _repository_grants(self, props: ArtifactStoreProps) -> list[Statement]:
         statements = [Statement(sid="ConsumersPull", actions=ECR_PULL_ACTIONS,
-                                principals={"AWS": tuple(account_root(a) for a in props.reader_accounts + props.writer_accounts)})]
+                                principals={"AWS": tuple(account_root(self.names.partition, a) for a in props.reader_accounts + props.writer_accounts)})]
         if props.writer_accounts:
             statements.append(Statement(sid="WritersPush", actions=ECR_PUSH_ACTIONS,
-                                        principals={"AWS": tuple(account_root(a) for a in props.writer_accounts)}))
+                                        principals={"AWS": tuple(account_root(self.names.partition, a) for a in props.writer_accounts)}))
         return statements + deny_outside_organization(("ecr:*",), (), props.organization_id)
 
 

@@ -26,6 +26,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from mlgov_config.regions import Partition, partition_of
 from modules.artifact_store import IMMUTABILITY_ACTIONS
 from modules.checkov import skip_checks
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
@@ -34,7 +35,6 @@ from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
 
-CLOUDTRAIL = "cloudtrail.amazonaws.com"
 
 
 @dataclass(frozen=True)
@@ -58,16 +58,21 @@ class AuditTrailProps:
             ObjectLockRetention(days=self.retention_days)
         except ValueError as err:
             raise ValueError(f"AuditTrailProps.retention_days: {err}") from None
+        partition = self.partition.id
         for arn in self.table_arns:
-            if not arn.startswith("arn:aws:dynamodb:") or ":table/" not in arn:
+            if not arn.startswith(f"arn:{partition}:dynamodb:") or ":table/" not in arn:
                 raise ValueError(f"AuditTrailProps.table_arns: {arn!r} is not a DynamoDB table ARN")
         for arn in self.bucket_arns:
-            if not arn.startswith("arn:aws:s3:::") or "/" in arn:
+            if not arn.startswith(f"arn:{partition}:s3:::") or "/" in arn:
                 raise ValueError(f"AuditTrailProps.bucket_arns: {arn!r} is not an S3 bucket ARN")
 
     @property
+    def partition(self) -> Partition:
+        return partition_of(self.region)
+
+    @property
     def trail_arn(self) -> str:
-        return f"arn:aws:cloudtrail:{self.region}:{self.account_id}:trail/{self.trail_name}"
+        return self.partition.arn("cloudtrail", self.region, self.account_id, f"trail/{self.trail_name}")
 
     @property
     def log_group_name(self) -> str:
@@ -86,21 +91,23 @@ class AuditTrail(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: AuditTrailProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
+        here = props.partition
+        cloudtrail = here.service_principal("cloudtrail")
         source_arn = {"StringEquals": {"aws:SourceArn": props.trail_arn}}
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=props.key_alias, description="mlgov audit trail: CloudTrail log files and their CloudWatch Logs copy",
             owner_account=props.account_id, region=props.region,
-            service_users=(f"logs.{props.region}.amazonaws.com",),
+            service_users=(here.service_principal("logs", props.region),),
             extra_statements=(
-                Statement(sid="CloudTrailEncrypt", actions=("kms:GenerateDataKey*",), principals={"Service": (CLOUDTRAIL,)},
+                Statement(sid="CloudTrailEncrypt", actions=("kms:GenerateDataKey*",), principals={"Service": (cloudtrail,)},
                           resources=("*",), any_resource_reason="in a key policy '*' means this key",
                           conditions={**source_arn, "StringLike": {
-                              "kms:EncryptionContext:aws:cloudtrail:arn": f"arn:aws:cloudtrail:*:{props.account_id}:trail/*"}}),
-                Statement(sid="CloudTrailDescribeKey", actions=("kms:DescribeKey",), principals={"Service": (CLOUDTRAIL,)},
+                              "kms:EncryptionContext:aws:cloudtrail:arn": here.arn("cloudtrail", "*", props.account_id, "trail/*")}}),
+                Statement(sid="CloudTrailDescribeKey", actions=("kms:DescribeKey",), principals={"Service": (cloudtrail,)},
                           resources=("*",), any_resource_reason="in a key policy '*' means this key", conditions=source_arn),
             ),
         ))
-        arn = f"arn:aws:s3:::{props.bucket_name}"
+        arn = here.s3_arn(props.bucket_name)
         logs_prefix = f"{arn}/AWSLogs/{props.account_id}/*"
         self.bucket = SecureBucket(self, "bucket", SecureBucketProps(
             bucket_name=props.bucket_name, owner_account=props.account_id, kms_key_arn=self.key.arn,
@@ -108,9 +115,9 @@ class AuditTrail(Construct):
             object_lock=ObjectLockRetention(days=props.retention_days, mode="COMPLIANCE"),
             extra_statements=(
                 Statement(sid="CloudTrailAclCheck", actions=("s3:GetBucketAcl",), resources=(arn,),
-                          principals={"Service": (CLOUDTRAIL,)}, conditions=source_arn),
+                          principals={"Service": (cloudtrail,)}, conditions=source_arn),
                 Statement(sid="CloudTrailWrite", actions=("s3:PutObject",), resources=(logs_prefix,),
-                          principals={"Service": (CLOUDTRAIL,)},
+                          principals={"Service": (cloudtrail,)},
                           conditions={"StringEquals": {"aws:SourceArn": props.trail_arn,
                                                        "s3:x-amz-acl": "bucket-owner-full-control"}}),
                 # Object Lock already refuses these on locked versions; the Deny also covers delete markers.
@@ -122,10 +129,10 @@ class AuditTrail(Construct):
                                             retention_in_days=props.log_retention_days, kms_key_id=self.key.arn)
         self.logs_role = IamRole(self, "logs-role", name=Names.trail_logs_role(props.trail_name),
                                  assume_role_policy=document([Statement(
-                                     sid="CloudTrailAssume", actions=("sts:AssumeRole",), principals={"Service": (CLOUDTRAIL,)},
+                                     sid="CloudTrailAssume", actions=("sts:AssumeRole",), principals={"Service": (cloudtrail,)},
                                      conditions=source_arn)]))
-        log_group_arn = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:{props.log_group_name}"
-        IamRolePolicy(self, "logs-policy", name="deliver-trail", role=self.logs_role.id, policy=role_policy([
+        log_group_arn = here.arn("logs", props.region, props.account_id, f"log-group:{props.log_group_name}")
+        IamRolePolicy(self, "logs-policy", name="deliver-trail", role=self.logs_role.id, policy=role_policy(here, [
             Statement(sid="DeliverTrail", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
                       resources=(f"{log_group_arn}:log-stream:*",)),
         ]))

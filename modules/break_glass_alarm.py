@@ -50,6 +50,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
 )
 from constructs import Construct
 
+from modules import partition
 from modules.alarm_topic import AlarmTopic
 
 ALL_MANAGEMENT_EVENTS = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
@@ -78,6 +79,7 @@ def event_pattern(role_arn: str) -> dict[str, Any]:
         "source": ["aws.sts"],
         "detail-type": ["AWS API Call via CloudTrail"],
         "detail": {
+            # CloudTrail's name of the service, not an endpoint: not the partition's DNS suffix.
             "eventSource": ["sts.amazonaws.com"],
             "eventName": list(ASSUME_ROLE_EVENTS),
             # IAM role names are unique regardless of case; match the ARN however the caller spelled it.
@@ -126,4 +128,4 @@ class BreakGlassAlarm(Construct):
             retry_policy=CloudwatchEventTargetRetryPolicy(
                 maximum_retry_attempts=props.retry_attempts, maximum_event_age_in_seconds=props.max_event_age_seconds),
         )
-        alarms.allow_service("EventBridgeBreakGlassRule", "events.amazonaws.com", self.rule.arn)
+        alarms.allow_service("EventBridgeBreakGlassRule", partition.of(self).service_principal("events"), self.rule.arn)

@@ -60,7 +60,7 @@ class DecisionPath(Construct):
                 "GOVERNANCE_TABLE_NAME": names.governance_table,
                 "USE_CASE_BY_GROUP": environment_json(props.use_case_by_group),
                 "GATES_BY_GROUP": environment_json(props.gates_by_group),
-                "MODEL_PACKAGE_ARN_PREFIX": f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/",
+                "MODEL_PACKAGE_ARN_PREFIX": names.partition.arn("sagemaker", region, props.account_id, "model-package/"),
                 "ALARM_TOPIC_ARN": alarms.arn,
                 "RELEASED_GROUPS": environment_json(sorted(props.released_groups)),
                 "DECISION_ROLE_ARN": names.decision_function_role_arn,
@@ -70,7 +70,7 @@ class DecisionPath(Construct):
             statements=(
                 # The guard watches every group in the registry account, like the registry-sync rule.
                 Statement(sid="DecideVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"),
-                          resources=(f"arn:aws:sagemaker:{region}:{props.account_id}:model-package/*",)),
+                          resources=(names.partition.arn("sagemaker", region, props.account_id, "model-package/*"),)),
                 *self._release_statements(props),
                 table.grant_read("ReadEvidence"),
                 table.grant_decision_claims("ClaimDecisions"),

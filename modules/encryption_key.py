@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from modules import partition
 from modules.policy import Statement, account_root, document
 
 # The account root keeps administration so IAM policies in the account can delegate it; the list is
@@ -54,7 +55,11 @@ class EncryptionKey(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: EncryptionKeyProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        root = account_root
+        owner_partition = partition.of(self)
+
+        def root(account: str) -> str:
+            return account_root(owner_partition, account)
+
         via = {"StringEquals": {"kms:ViaService": sorted(props.cross_account_via_services)}} if props.cross_account_via_services else {}
         grants = [
             ("AccountAdministration", KEY_ADMIN_ACTIONS, {"AWS": (root(props.owner_account),)}, {}),

@@ -19,6 +19,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_target import (
 from cdktf_cdktf_provider_aws.lambda_permission import LambdaPermission
 from constructs import Construct
 
+from modules import partition
 from modules.dead_letter_queue import DeadLetterQueue
 from modules.python_function import PythonFunction
 
@@ -55,9 +56,10 @@ class EventRoute(Construct):
                 maximum_retry_attempts=props.retry_attempts, maximum_event_age_in_seconds=props.max_event_age_seconds),
             dead_letter_config=CloudwatchEventTargetDeadLetterConfig(arn=dead_letters.arn),
         )
+        events = partition.of(self).service_principal("events")
         LambdaPermission(
             self, "invoke", statement_id=f"Allow{props.target_id.title().replace('-', '')}Events",
-            action="lambda:InvokeFunction", function_name=function.name, principal="events.amazonaws.com",
+            action="lambda:InvokeFunction", function_name=function.name, principal=events,
             source_arn=self.rule.arn,
         )
-        dead_letters.allow_service(f"EventBridge{props.target_id.title().replace('-', '')}", "events.amazonaws.com", self.rule.arn)
+        dead_letters.allow_service(f"EventBridge{props.target_id.title().replace('-', '')}", events, self.rule.arn)

@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
 )
 from constructs import Construct
 
+from mlgov_config.regions import partition_of
 from mlgov_core import archive, keys
 from modules.artifact_store import IF_NONE_MATCH_KEY, IMMUTABILITY_ACTIONS
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
@@ -70,14 +71,14 @@ class HistoryArchiveProps:
     @property
     def role_arn(self) -> str:
         # PythonFunction names the role <function>-lambda; the bucket policy names it before it exists.
-        return f"arn:aws:iam::{self.account_id}:role/{self.function_name}-lambda"
+        return partition_of(self.region).iam_arn(self.account_id, f"role/{self.function_name}-lambda")
 
 
 class HistoryArchive(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: HistoryArchiveProps, *,
                  table: GovernanceTable) -> None:
         super().__init__(scope, construct_id)
-        arn = f"arn:aws:s3:::{props.bucket_name}"
+        arn = partition_of(props.region).s3_arn(props.bucket_name)
         objects = tuple(f"{arn}/{prefix}*" for prefix in ARCHIVED_PREFIXES)
         everyone = {"AWS": ("*",)}
         self.bucket = SecureBucket(self, "bucket", SecureBucketProps(

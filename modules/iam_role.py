@@ -8,6 +8,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
+from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -55,7 +56,7 @@ class AssumableRole(Construct):
             assume_role_policy=document([trust_statement(props)]),
         )
         # Whatever else the role may do, it never sets a version's approval status or lifecycle.
-        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=role_policy(props.statements))
+        IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id, policy=role_policy(partition.of(self), props.statements))
 
     @property
     def arn(self) -> str:

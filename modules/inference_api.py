@@ -33,6 +33,8 @@ from constructs import Construct
 
 from modules.checkov import skip_checks
 from modules.naming import APIGATEWAY_LOGS_ROLE, INFERENCE_STAGE, Names, execution_log_group
+from mlgov_config.regions import partition_of
+from modules import partition
 from modules.policy import Statement, account_root, document
 from modules.registry_guards import role_policy
 from modules.python_function import PythonFunction
@@ -132,7 +134,7 @@ class InferenceApi(Construct):
         )
         skip_checks(settings, {"CKV_AWS_225": "answers depend on the caller's payload and must never be served from a cache"})
         LambdaPermission(self, "invoke", statement_id="AllowApiGateway", action="lambda:InvokeFunction",
-                         function_name=proxy.name, principal="apigateway.amazonaws.com",
+                         function_name=proxy.name, principal=partition.of(self).service_principal("apigateway"),
                          source_arn=f"{self.api.execution_arn}/*/POST/{path}")
 
     def _resource_policy(self, props: InferenceApiProps) -> ApiGatewayRestApiPolicy:
@@ -143,7 +145,7 @@ class InferenceApi(Construct):
         api = f"{self.api.execution_arn}/*"
         return ApiGatewayRestApiPolicy(self, "policy", rest_api_id=self.api.id, policy=document([
             Statement(sid="InvokerRoles", actions=("execute-api:Invoke",), resources=(api,),
-                      principals={"AWS": tuple(account_root(a) for a in accounts)},
+                      principals={"AWS": tuple(account_root(partition.of(self), a) for a in accounts)},
                       conditions={"ArnEquals": {"aws:PrincipalArn": sorted(props.invoker_role_arns)}}),
             Statement(sid="DenyOtherPrincipals", effect="Deny", actions=("execute-api:Invoke",), resources=(api,),
                       principals={"AWS": ("*",)},
@@ -161,7 +163,7 @@ class InferenceApi(Construct):
 
 def find_apis(sid: str, region: str) -> Statement:
     """GetRestApis, so a client finds an API by name (its id is random) instead of being configured with it."""
-    return Statement(sid=sid, actions=("apigateway:GET",), resources=(f"arn:aws:apigateway:{region}::/restapis",))
+    return Statement(sid=sid, actions=("apigateway:GET",), resources=(partition_of(region).arn("apigateway", region, "", "/restapis"),))
 
 
 class ApiGatewayLogging(Construct):
@@ -169,12 +171,13 @@ class ApiGatewayLogging(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, account_id: str, region: str) -> None:
         super().__init__(scope, construct_id)
+        here = partition.of(self)
         role = IamRole(self, "role", name=APIGATEWAY_LOGS_ROLE, assume_role_policy=document([Statement(
-            sid="ApiGatewayAssume", actions=("sts:AssumeRole",), principals={"Service": ("apigateway.amazonaws.com",)},
+            sid="ApiGatewayAssume", actions=("sts:AssumeRole",), principals={"Service": (here.service_principal("apigateway"),)},
             conditions={"StringEquals": {"aws:SourceAccount": account_id}},
         )]))
-        logs = f"arn:aws:logs:{region}:{account_id}:log-group"
-        IamRolePolicy(self, "policy", name="execution-logs", role=role.id, policy=role_policy([
+        logs = here.arn("logs", region, account_id, "log-group")
+        IamRolePolicy(self, "policy", name="execution-logs", role=role.id, policy=role_policy(here, [
             Statement(sid="ExecutionLogs", resources=(f"{logs}:API-Gateway-Execution-Logs_*", f"{logs}:API-Gateway-Execution-Logs_*:*"),
                       actions=("logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups",
                                "logs:DescribeLogStreams", "logs:PutLogEvents", "logs:PutRetentionPolicy")),

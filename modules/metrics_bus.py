@@ -18,14 +18,16 @@ from cdktf_cdktf_provider_aws.cloudwatch_event_bus_policy import CloudwatchEvent
 from constructs import Construct
 
 from modules.naming import publisher_role_name
+from mlgov_config.regions import Partition
+from modules import partition
 from modules.policy import Statement, account_root, deny_outside_organization, document
 
 from mlgov_core.metrics import DETAIL_TYPE as METRICS_DETAIL_TYPE
 from mlgov_core.metrics import SOURCE as METRICS_SOURCE
 
 
-def publisher_role_arn(account_id: str, name_prefix: str) -> str:
-    return f"arn:aws:iam::{account_id}:role/{publisher_role_name(name_prefix)}"
+def publisher_role_arn(partition: Partition, account_id: str, name_prefix: str) -> str:
+    return partition.iam_arn(account_id, f"role/{publisher_role_name(name_prefix)}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class MetricsBus(Construct):
                                       description="QA and production metrics reported by the test and prod accounts")
         CloudwatchEventBusPolicy(self, "policy", event_bus_name=self.bus.name, policy=document([Statement(
             sid="PublisherRolesOfSenderAccounts", actions=("events:PutEvents",), resources=(self.bus.arn,),
-            principals={"AWS": tuple(account_root(a) for a in props.sender_accounts)},
+            principals={"AWS": tuple(account_root(partition.of(self), a) for a in props.sender_accounts)},
             conditions={"StringEquals": {"events:source": [METRICS_SOURCE], "events:detail-type": [METRICS_DETAIL_TYPE]},
                         "ArnEquals": {"aws:PrincipalArn": sorted(props.sender_role_arns)}},
         ), *deny_outside_organization(("events:PutEvents",), (self.bus.arn,), props.organization_id)]))

@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_aws.sagemaker_mlflow_tracking_server import SagemakerM
 from constructs import Construct
 
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
+from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 from modules.secure_bucket import SecureBucket, SecureBucketProps
@@ -90,8 +91,8 @@ class MlflowTracking(Construct):
     def __init__(self, scope: Construct, construct_id: str, props: MlflowTrackingProps) -> None:
         super().__init__(scope, construct_id)
         self.props = props
-        self.arn = (f"arn:aws:sagemaker:{props.region}:{props.owner_account}:"
-                    f"mlflow-tracking-server/{props.tracking_server_name}")
+        here = partition.of(self)
+        self.arn = here.arn("sagemaker", props.region, props.owner_account, f"mlflow-tracking-server/{props.tracking_server_name}")
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=props.key_alias,
             description="mlgov MLflow artifacts (experiments and runs) in the dev account",
@@ -111,7 +112,7 @@ class MlflowTracking(Construct):
             description="Execution role of the MLflow tracking server: its artifact bucket and key only",
             assume_role_policy=document([Statement(
                 sid="SageMakerInThisAccount", actions=("sts:AssumeRole",),
-                principals={"Service": ("sagemaker.amazonaws.com",)},
+                principals={"Service": (here.service_principal("sagemaker"),)},
                 # Confused-deputy guard: only SageMaker acting for this account may assume the role.
                 conditions={"StringEquals": {"aws:SourceAccount": props.owner_account}},
             )]),
@@ -119,7 +120,7 @@ class MlflowTracking(Construct):
         # No sagemaker:* rights: AddTags, CreateModelPackage(Group), UpdateModelPackage and
         # DescribeModelPackageGroup are only needed for automatic model registration, which is off.
         IamRolePolicy(self, "role-policy", name="least-privilege", role=self.role.id,
-                      policy=role_policy(self._artifact_statements("Server")))
+                      policy=role_policy(here, self._artifact_statements("Server")))
         self.server = SagemakerMlflowTrackingServer(
             self, "server",
             tracking_server_name=props.tracking_server_name,

@@ -29,6 +29,7 @@ from constructs import Construct
 
 from modules.artifact_store import ArtifactStoreRef
 from modules.naming import Names
+from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -132,18 +133,19 @@ class ModelEndpoint(Construct):
                                           depends_on=[self.log_group])
 
     def _execution_role(self, props: ModelEndpointProps) -> IamRole:
+        here = partition.of(self)
         role = IamRole(
             self, "role", name=Names.model_role(props.endpoint_name),
             assume_role_policy=document([Statement(
-                sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": ("sagemaker.amazonaws.com",)},
+                sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": (here.service_principal("sagemaker"),)},
                 conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
             )]),
         )
-        log_group = f"arn:aws:logs:{props.region}:{props.account_id}:log-group:/aws/sagemaker/Endpoints/{props.endpoint_name}"
+        log_group = here.arn("logs", props.region, props.account_id, f"log-group:/aws/sagemaker/Endpoints/{props.endpoint_name}")
         statements = [
             # Data capture is written with the model's execution role.
             Statement(sid="WriteCapture", actions=("s3:PutObject",),
-                      resources=(f"arn:aws:s3:::{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}/*",)),
+                      resources=(here.s3_arn(f"{props.capture_bucket}/{CAPTURE_PREFIX}/{props.endpoint_name}/*"),)),
             *props.artifacts.grant_read("Artifacts"),
             Statement(sid="EndpointLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"),
                       resources=(log_group, f"{log_group}:*")),
@@ -153,7 +155,7 @@ class ModelEndpoint(Construct):
             Statement(sid="UseEndpointKey", actions=("kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
                       resources=(props.kms_key_arn,)),
         ]
-        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy(statements))
+        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy(here, statements))
         return role
 
     @property

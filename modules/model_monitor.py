@@ -34,6 +34,7 @@ from constructs import Construct
 from modules.artifact_store import ArtifactStoreRef
 from modules.model_endpoint import ModelEndpoint, content_name
 from modules.naming import Names
+from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -118,17 +119,18 @@ class ModelMonitor(Construct):
         self._alarms(props, endpoint)
 
     def _role(self, props: ModelMonitorProps, endpoint: ModelEndpoint) -> IamRole:
+        here = partition.of(self)
         role = IamRole(self, "role", name=Names.monitor_role(props.schedule_name), assume_role_policy=document([Statement(
-            sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": ("sagemaker.amazonaws.com",)},
+            sid="SageMakerAssume", actions=("sts:AssumeRole",), principals={"Service": (here.service_principal("sagemaker"),)},
             conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
         )]))
-        bucket = f"arn:aws:s3:::{props.capture_bucket}"
+        bucket = here.s3_arn(props.capture_bucket)
         baseline_bucket, _, baseline_key = props.baseline_s3_uri.removeprefix("s3://").partition("/")
-        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy([
+        IamRolePolicy(self, "policy", name="least-privilege", role=role.id, policy=role_policy(here, [
             Statement(sid="ReadCapture", actions=("s3:GetObject",), resources=(f"{bucket}/*",)),
             Statement(sid="ListCapture", actions=("s3:ListBucket",), resources=(bucket,)),
             Statement(sid="WriteReports", actions=("s3:PutObject",), resources=(f"{bucket}/{REPORTS_PREFIX}/*",)),
-            Statement(sid="ReadBaseline", actions=("s3:GetObject",), resources=(f"arn:aws:s3:::{baseline_bucket}/{baseline_key}*",)),
+            Statement(sid="ReadBaseline", actions=("s3:GetObject",), resources=(here.s3_arn(f"{baseline_bucket}/{baseline_key}*"),)),
             *((props.baseline_store.grant_decrypt("DecryptBaseline"),) if props.baseline_store else ()),
             Statement(sid="UseKey", actions=("kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"),
                       resources=(props.kms_key_arn,)),

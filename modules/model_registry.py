@@ -113,16 +113,16 @@ def group_policy(names: Names, group: SharedGroup, decider_role_arn: str) -> str
     """The group resource policy: what each consumer account may do, and the Denies that hold for all."""
     resources = (names.group_arn(group.name), names.group_packages_arn(group.name))
     consumers = sorted(group.consumers.items(), key=lambda kv: kv[0].value)
-    every_account = {"AWS": tuple(sorted({account_root(names.governance_account)} | {account_root(a) for _, a in consumers}))}
+    every_account = {"AWS": tuple(sorted({account_root(names.partition, names.governance_account)} | {account_root(names.partition, a) for _, a in consumers}))}
     dev, prod = group.consumers.get(AccountRole.DEV), group.consumers.get(AccountRole.PROD)
     return document([
         *(Statement(sid=f"{role.value.capitalize()}Account", actions=CONSUMER_ACTIONS[role],
-                    principals={"AWS": (account_root(account),)}, resources=resources)
+                    principals={"AWS": (account_root(names.partition, account),)}, resources=resources)
           for role, account in consumers),
-        *(registration_guard(resources, {"AWS": (account_root(dev),)}, sid_prefix="DevRegisters") if dev else []),
+        *(registration_guard(resources, {"AWS": (account_root(names.partition, dev),)}, sid_prefix="DevRegisters") if dev else []),
         # Also against a RAM permission that grants more than this policy: prod deploys releases only.
         *([Statement(sid="ProdDeploysOnlyReleases", effect="Deny", actions=(DEPLOY,),
-                     principals={"AWS": (account_root(prod),)}, resources=resources)] if prod else []),
+                     principals={"AWS": (account_root(names.partition, prod),)}, resources=resources)] if prod else []),
         *decisions_only_by(decider_role_arn, resources, every_account),
     ])
 
@@ -131,9 +131,9 @@ def release_group_policy(names: Names, group: str, prod_account: str, decider_ro
     """Prod reads and deploys its releases; nobody but the decision function writes them."""
     release = names.release_group(group)
     resources = (names.group_arn(release), names.group_packages_arn(release))
-    every_account = {"AWS": tuple(sorted({account_root(names.governance_account), account_root(prod_account)}))}
+    every_account = {"AWS": tuple(sorted({account_root(names.partition, names.governance_account), account_root(names.partition, prod_account)}))}
     return document([
-        Statement(sid="ProdAccount", actions=RELEASE_CONSUMER_ACTIONS, principals={"AWS": (account_root(prod_account),)},
+        Statement(sid="ProdAccount", actions=RELEASE_CONSUMER_ACTIONS, principals={"AWS": (account_root(names.partition, prod_account),)},
                   resources=resources),
         Statement(sid="OnlyDecisionFunctionReleases", effect="Deny", actions=RELEASE_WRITES, principals=every_account,
                   resources=resources, conditions={"ArnNotEquals": {"aws:PrincipalArn": decider_role_arn}}),

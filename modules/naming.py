@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 # mlgov_config.models, not the package: the loader checks these names, so it imports this module.
 from mlgov_config.models import AccountRole, PlatformConfig, UseCaseConfig, artifact_bucket_name
+from mlgov_config.regions import Partition, partition_of
 from mlgov_core import release
 
 if TYPE_CHECKING:
@@ -30,6 +31,14 @@ class Names:
     @classmethod
     def from_platform(cls, p: PlatformConfig) -> "Names":
         return cls(p.name_prefix, p.home_region, p.account_id(AccountRole.GOVERNANCE))
+
+    @property
+    def partition(self) -> Partition:
+        """The one place the deployment's partition is derived (from the home region)."""
+        return partition_of(self.region)
+
+    def _arn(self, service: str, resource: str) -> str:
+        return self.partition.arn(service, self.region, self.governance_account, resource)
 
     # S3 bucket names are global: the account id and region keep them unique per installation.
     @property
@@ -75,13 +84,13 @@ class Names:
         return f"{self.prefix}-metrics"
 
     def metrics_bus_arn(self) -> str:
-        return f"arn:aws:events:{self.region}:{self.governance_account}:event-bus/{self.metrics_bus}"
+        return self._arn("events", f"event-bus/{self.metrics_bus}")
 
     def endpoint(self, use_case: str, stage: str) -> str:
         return f"{self.prefix}-{use_case}-{stage}"
 
     def package_arn(self, group: str, version: int) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group.lower()}/{version}"
+        return self._arn("sagemaker", f"model-package/{group.lower()}/{version}")
 
     def function(self, short_name: str) -> str:
         return f"{self.prefix}-{short_name}"
@@ -92,13 +101,13 @@ class Names:
 
     @property
     def decision_function_role_arn(self) -> str:
-        return f"arn:aws:iam::{self.governance_account}:role/{self.function(self.DECISION_FUNCTION)}-lambda"
+        return self.role_arn(f"{self.function(self.DECISION_FUNCTION)}-lambda")
 
     def function_role_arn(self, short_name: str) -> str:
         return self.role_arn(f"{self.function(short_name)}-lambda")
 
     def role_arn(self, role_name: str) -> str:
-        return f"arn:aws:iam::{self.governance_account}:role/{role_name}"
+        return self.partition.iam_arn(self.governance_account, f"role/{role_name}")
 
     # The governance table's writers outside Lambda, and the one role that may delete or change it
     # (modules/table_guard.py); the CLI assumes the first two for reconcile and register-external.
@@ -119,21 +128,21 @@ class Names:
         return f"{self.prefix}-decisions"
 
     def artifact_bucket_arn(self) -> str:
-        return f"arn:aws:s3:::{self.artifact_bucket}"
+        return self.partition.s3_arn(self.artifact_bucket)
 
     def artifact_key_pattern_arn(self) -> str:
         """Key ids are random, so cross-account grants match the key by its alias (kms:ResourceAliases)."""
-        return f"arn:aws:kms:{self.region}:{self.governance_account}:key/*"
+        return self._arn("kms", "key/*")
 
     def model_repository_arn(self) -> str:
-        return f"arn:aws:ecr:{self.region}:{self.governance_account}:repository/{self.model_repository}"
+        return self._arn("ecr", f"repository/{self.model_repository}")
 
     # SageMaker lower-cases resource names in ARNs, and IAM compares ARNs case-sensitively.
     def group_arn(self, group: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package-group/{group.lower()}"
+        return self._arn("sagemaker", f"model-package-group/{group.lower()}")
 
     def group_packages_arn(self, group: str) -> str:
-        return f"arn:aws:sagemaker:{self.region}:{self.governance_account}:model-package/{group.lower()}/*"
+        return self._arn("sagemaker", f"model-package/{group.lower()}/*")
 
     # The prod account builds models only from a group's release group (mlgov_core.release).
     @staticmethod

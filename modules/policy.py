@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlgov_config.regions import Partition
+
 
 class PolicyError(ValueError):
     pass
@@ -63,8 +65,8 @@ def document(statements: list[Statement]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [s.render() for s in statements]}, indent=2)
 
 
-def account_root(account_id: str) -> str:
-    return f"arn:aws:iam::{account_id}:root"
+def account_root(partition: Partition, account_id: str) -> str:
+    return partition.iam_arn(account_id, "root")
 
 
 def deny_outside_organization(actions: tuple[str, ...], resources: tuple[str, ...],

@@ -26,6 +26,7 @@ from constructs import Construct
 from modules.checkov import skip_checks
 from modules.lambda_package import build_zip
 from modules.naming import Names
+from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 
@@ -84,17 +85,18 @@ class PythonFunction(Construct):
             self, "logs", name=Names.function_log_group(props.function_name),
             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn,
         )
+        here = partition.of(self)
         self.role = IamRole(
             self, "role", name=Names.function_role(props.function_name),
             assume_role_policy=document([Statement(
-                sid="LambdaAssume", actions=("sts:AssumeRole",), principals={"Service": ("lambda.amazonaws.com",)},
+                sid="LambdaAssume", actions=("sts:AssumeRole",), principals={"Service": (here.service_principal("lambda"),)},
                 conditions={"StringEquals": {"aws:SourceAccount": props.account_id}},
             )]),
         )
         statements = self._statements()
         # Only the decision function may set approval status or lifecycle (modules/registry_guards.py).
         IamRolePolicy(self, "policy", name="least-privilege", role=self.role.id,
-                      policy=document(statements) if props.may_decide else role_policy(statements))
+                      policy=document(statements) if props.may_decide else role_policy(here, statements))
         self.function = LambdaFunction(
             self, "function",
             function_name=props.function_name,
@@ -133,7 +135,7 @@ class PythonFunction(Construct):
 
     def _statements(self) -> list[Statement]:
         p = self.props
-        log_arn = f"arn:aws:logs:{p.region}:{p.account_id}:log-group:/aws/lambda/{p.function_name}"
+        log_arn = partition.of(self).arn("logs", p.region, p.account_id, f"log-group:/aws/lambda/{p.function_name}")
         return [
             Statement(sid="WriteLogs", actions=("logs:CreateLogStream", "logs:PutLogEvents"), resources=(f"{log_arn}:*",)),
             Statement(sid="Tracing", actions=("xray:PutTelemetryRecords", "xray:PutTraceSegments"), resources=("*",),

@@ -14,6 +14,7 @@ the field, so "Null: false" reads "the request tries to set it". Values compare 
 
 from __future__ import annotations
 
+from mlgov_config.regions import Partition
 from mlgov_core.rules import ApprovalStatus, Stage, StageStatus
 from modules.policy import Statement, document
 
@@ -30,8 +31,9 @@ REGISTRATION_VALUES = {
     STAGE_STATUS_KEY: StageStatus.PENDING.value,
 }
 _KEY_NAMES = {APPROVAL_STATUS_KEY: "ApprovalStatus", STAGE_KEY: "Stage", STAGE_STATUS_KEY: "StageStatus"}
-# Any registry, any account; the group too, since IAM may authorise CreateModelPackage on it.
-ANY_PACKAGE = ("arn:aws:sagemaker:*:*:model-package/*", "arn:aws:sagemaker:*:*:model-package-group/*")
+def any_package(partition: Partition) -> tuple[str, ...]:
+    """Any registry, any account; the group too, since IAM may authorise CreateModelPackage on it."""
+    return tuple(partition.arn("sagemaker", "*", "*", resource) for resource in ("model-package/*", "model-package-group/*"))
 
 
 def registration_guard(resources: tuple[str, ...], principals: dict[str, tuple[str, ...]] | None = None,
@@ -56,9 +58,10 @@ def decisions_only_by(decider_role_arn: str, resources: tuple[str, ...],
     ]
 
 
-def no_decisions(resources: tuple[str, ...] = ANY_PACKAGE, sid_prefix: str = "NoDecision") -> list[Statement]:
+def no_decisions(partition: Partition, resources: tuple[str, ...] | None = None, sid_prefix: str = "NoDecision") -> list[Statement]:
     """For identity policies of every role but the decision function's: never set a governed field by
-    update, and register only as a candidate."""
+    update, and register only as a candidate (on any registry of the partition unless resources say which)."""
+    resources = resources or any_package(partition)
     return [
         *[Statement(sid=f"{sid_prefix}Sets{_KEY_NAMES[key]}", effect="Deny", actions=(UPDATE,), resources=resources,
                     conditions={"Null": {key: "false"}}) for key in GOVERNED_KEYS],
@@ -66,6 +69,6 @@ def no_decisions(resources: tuple[str, ...] = ANY_PACKAGE, sid_prefix: str = "No
     ]
 
 
-def role_policy(statements: list[Statement] | tuple[Statement, ...]) -> str:
+def role_policy(partition: Partition, statements: list[Statement] | tuple[Statement, ...]) -> str:
     """An identity policy for a role we create: its statements plus the Denies above, whatever the role does."""
-    return document([*statements, *no_decisions()])
+    return document([*statements, *no_decisions(partition)])

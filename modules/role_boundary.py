@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
 from modules.naming import decider_boundary_name, role_boundary_name
+from mlgov_config.regions import Partition
 from modules.policy import Statement, document
 from modules.registry_guards import no_decisions
 
@@ -37,11 +38,12 @@ UNBOUNDED_PRINCIPALS = ("iam:CreateRole", "iam:CreateUser")
 class RoleBoundaryProps:
     prefix: str
     account_id: str
+    partition: Partition
     # The decision function's role name, in the governance stack only: it gets the boundary without the guard.
     decider_role_name: str | None = None
 
     def policy_arn(self, name: str) -> str:
-        return f"arn:aws:iam::{self.account_id}:policy/{name}"
+        return self.partition.iam_arn(self.account_id, f"policy/{name}")
 
     @property
     def name(self) -> str:
@@ -95,8 +97,8 @@ class RoleBoundary(Construct):
             if set(exact) != {"iam:PassRole"}:  # IAM wants a resource type per action: decide each one here
                 raise ValueError(f"RoleBoundary: IAM actions {exact} need their resources in the boundary")
             # This account's roles only; each role's identity policy names the roles it may pass.
-            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=(f"arn:aws:iam::{props.account_id}:role/*",)))
-        principals = (f"arn:aws:iam::{props.account_id}:role/*", f"arn:aws:iam::{props.account_id}:user/*")
+            statements.append(Statement(sid="UsedIamActions", actions=exact, resources=(props.partition.iam_arn(props.account_id, "role/*"),)))
+        principals = tuple(props.partition.iam_arn(props.account_id, kind) for kind in ("role/*", "user/*"))
         statements += [
             Statement(sid="DenyBoundaryRemoval", effect="Deny", actions=BOUNDARY_REMOVAL, resources=principals),
             Statement(sid="DenyBoundaryChanges", effect="Deny", actions=BOUNDARY_CHANGES, resources=tuple(boundary_arns)),
@@ -105,7 +107,7 @@ class RoleBoundary(Construct):
                       conditions={"StringNotEquals": {"iam:PermissionsBoundary": boundary_arns[0]}}),
         ]
         if guarded:
-            statements += no_decisions()
+            statements += no_decisions(props.partition)
         policy = IamPolicy(self, construct_id, name=name, policy=document(statements),
                            description=f"Permissions boundary of the roles of {props.prefix} in {props.account_id}"
                                        + ("" if guarded else ": the decision function's, without the registry guard"))

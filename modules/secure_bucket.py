@@ -33,6 +33,7 @@ from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S
 from constructs import Construct
 
 from modules.checkov import skip_checks
+from modules import partition
 from modules.policy import Statement, deny_insecure_transport, document
 
 
@@ -92,7 +93,7 @@ class SecureBucket(Construct):
         self.props = props
         self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy,
                                object_lock_enabled=True if props.object_lock else None)
-        self.arn = f"arn:aws:s3:::{props.bucket_name}"
+        self.arn = partition.of(self).s3_arn(props.bucket_name)
         if props.is_access_log_target:
             skip_checks(self.bucket, {
                 "CKV_AWS_145": "S3 server access logging can deliver only to SSE-S3 buckets, not SSE-KMS",
@@ -154,7 +155,7 @@ class SecureBucket(Construct):
                 sid="ServerAccessLogsDelivery",
                 actions=("s3:PutObject",),
                 resources=(f"{self.arn}/s3/*",),
-                principals={"Service": ("logging.s3.amazonaws.com",)},
+                principals={"Service": (partition.of(self).service_principal("logging.s3"),)},
                 conditions={"StringEquals": {"aws:SourceAccount": props.owner_account}},
             ))
         else:

@@ -24,13 +24,15 @@ class AccountStack(TerraformStack):
         platform = config.platform
         self.config = config
         self.names = Names.from_config(config)
+        # Every construct's ARNs, service principals and endpoint names (modules/partition.py).
+        self.partition = self.names.partition
         self.account_id = platform.account_id(self.role)
         AwsProvider(
             self, "aws",
             region=platform.home_region,
             allowed_account_ids=[self.account_id],
             assume_role=[AwsProviderAssumeRole(
-                role_arn=f"arn:aws:iam::{self.account_id}:role/{platform.terraform_role_name}",
+                role_arn=self.partition.iam_arn(self.account_id, f"role/{platform.terraform_role_name}"),
                 session_name=f"mlgov-terraform-{self.role.value}",
             )],
             default_tags=[AwsProviderDefaultTags(tags=dict(sorted({**platform.default_tags, ACCOUNT_ROLE_TAG: self.role.value}.items())))],
@@ -44,4 +46,5 @@ class AccountStack(TerraformStack):
     def bound_roles(self, decider_role_name: str | None = None) -> RoleBoundary:
         """Last component of every stack: the permissions boundary of each role created above it."""
         return RoleBoundary(self, "role-boundary", RoleBoundaryProps(
-            prefix=self.config.platform.name_prefix, account_id=self.account_id, decider_role_name=decider_role_name))
+            prefix=self.config.platform.name_prefix, account_id=self.account_id, partition=self.partition,
+            decider_role_name=decider_role_name))

@@ -10,6 +10,7 @@ from modules.artifact_store import ArtifactStoreRef
 from modules.iam_role import AccountRoleProps, AssumableRole
 from modules.mlflow_tracking import MlflowTracking, MlflowTrackingProps
 from modules.policy import Statement
+from modules.registry_guards import any_package
 from modules.secure_bucket import SecureBucket, SecureBucketProps
 from stacks.account_stack import AccountStack
 
@@ -53,7 +54,7 @@ class DevStack(AccountStack):
 
         # Any registry, any account: the Deny also covers groups dev might own some day. The Denies on
         # approval status and lifecycle come with every role we create (modules/registry_guards.py).
-        registry = ("arn:aws:sagemaker:*:*:model-package/*", "arn:aws:sagemaker:*:*:model-package-group/*")
+        registry = any_package(self.partition)
         guards = (Statement(sid="NoDelete", effect="Deny", actions=FORBIDDEN_ACTIONS, resources=registry),)
         register = Statement(sid="RegisterVersions", actions=REGISTER_ACTIONS, resources=group_arns + package_arns)
         scientist = (register, *store.grant_write("Artifacts"), *mlflow.grant_use("Mlflow"), *guards)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
+from mlgov_config.regions import partition_of
 from mlgov_core import keys
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
@@ -45,7 +46,7 @@ class GovernanceStack(AccountStack):
             alias=names.governance_key_alias,
             description="mlgov governance data: table, dead letters, logs, alarms, function environment",
             owner_account=self.account_id, region=region,
-            service_users=(f"logs.{region}.amazonaws.com", "events.amazonaws.com", "cloudwatch.amazonaws.com"),
+            service_users=(names.partition.service_principal("logs", region), *map(names.partition.service_principal, ("events", "cloudwatch"))),
         ))
         ModelRegistry(self, "registry", ModelRegistryProps(
             names=names,
@@ -110,7 +111,7 @@ class GovernanceStack(AccountStack):
             use_case_by_group=config.use_case_by_group(),
             gates_by_group={uc.model_package_group.name: {"Test": list(uc.gates.test), "Prod": list(uc.gates.prod)}
                             for uc in config.use_cases.values()},
-            invoker_role_arns=(f"arn:aws:iam::{self.account_id}:role/{approver_role}",),
+            invoker_role_arns=(self.partition.iam_arn(self.account_id, f"role/{approver_role}"),),
             released_groups=config.groups_shared_with(AccountRole.PROD),
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
@@ -157,7 +158,7 @@ class GovernanceStack(AccountStack):
         # Only each account's metrics-publisher role may report: never the deployer or another principal.
         bus = MetricsBus(self, "metrics-bus", MetricsBusProps(
             bus_name=names.metrics_bus, sender_accounts=(test, prod),
-            sender_role_arns=tuple(publisher_role_arn(a, platform.name_prefix) for a in (test, prod)),
+            sender_role_arns=tuple(publisher_role_arn(names.partition, a, platform.name_prefix) for a in (test, prod)),
             organization_id=platform.organization_id))
         dead_letters = DeadLetterQueue(self, "metrics-ingest-dlq", DeadLetterQueueProps(
             queue_name=names.dead_letter_queue("metrics-ingest"), kms_key_arn=self.key.arn, alarm_topic_arn=alarms.arn,
@@ -217,8 +218,8 @@ class GovernanceStack(AccountStack):
             trail_name=names.trail, bucket_name=names.audit_trail_bucket,
             key_alias=names.trail_key_alias, account_id=self.account_id,
             region=platform.home_region, access_log_target=self.node.find_child("artifacts").access_logs,
-            table_arns=(f"arn:aws:dynamodb:{platform.home_region}:{self.account_id}:table/{names.governance_table}",),
-            bucket_arns=(names.artifact_bucket_arn(), f"arn:aws:s3:::{names.audit_archive_bucket}"),
+            table_arns=(self.partition.arn("dynamodb", platform.home_region, self.account_id, f"table/{names.governance_table}"),),
+            bucket_arns=(names.artifact_bucket_arn(), self.partition.s3_arn(names.audit_archive_bucket)),
             retention_days=settings.trail.retention_days, log_retention_days=settings.log_retention_days,
         ))
 
@@ -233,4 +234,4 @@ def _without_release_groups(config: MlgovConfig) -> dict:
 def _describe_packages(account_id: str, region: str) -> Statement:
     # Every group in the registry account, matching the unfiltered event rule.
     return Statement(sid="DescribeModelPackages", actions=("sagemaker:DescribeModelPackage",),
-                     resources=(f"arn:aws:sagemaker:{region}:{account_id}:model-package/*",))
+                     resources=(partition_of(region).arn("sagemaker", region, account_id, "model-package/*"),))

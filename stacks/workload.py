@@ -56,7 +56,7 @@ class WorkloadStack(AccountStack):
             alias=names.serving_key_alias(self.role),
             description=f"mlgov {self.role.value}: endpoint storage, data capture, logs, function environment",
             owner_account=self.account_id, region=region,
-            service_users=(f"logs.{region}.amazonaws.com", "cloudwatch.amazonaws.com"),
+            service_users=(names.partition.service_principal("logs", region), names.partition.service_principal("cloudwatch")),
         ))
         access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
             bucket_name=names.access_log_bucket_for(self.account_id), owner_account=self.account_id,
@@ -108,7 +108,7 @@ class WorkloadStack(AccountStack):
         api = InferenceApi(self, f"{use_case.name}-api", InferenceApiProps(
             api_name=names.inference(endpoint_name), kms_key_arn=self.key.arn, log_retention_days=settings.log_retention_days,
             # QA (test) and production-metrics runs call the API as the publisher role; nobody else may.
-            invoker_role_arns=(publisher_role_arn(self.account_id, platform.name_prefix),),
+            invoker_role_arns=(publisher_role_arn(names.partition, self.account_id, platform.name_prefix),),
         ), proxy=proxy, logging=self.api_logging)
         self.api_invoke_statements.append(api.grant_invoke(f"Invoke{use_case.name.title().replace('-', '')}Api"))
         if isinstance(deployment, ProdDeployment):
@@ -129,17 +129,17 @@ class WorkloadStack(AccountStack):
         groups = [uc.model_package_group.name for uc in config.use_cases.values() if self.role in uc.shared_with]
         if self.role == AccountRole.PROD:
             groups += [names.release_group(g) for g in groups]
-        own = f"arn:aws:sagemaker:{names.region}:{self.account_id}"
         statements = [
-            Statement(sid="ManageEndpoints", actions=DEPLOY_ACTIONS, resources=(
-                f"{own}:model/{prefix}-*", f"{own}:endpoint-config/{prefix}-*", f"{own}:endpoint/{prefix}-*")),
+            Statement(sid="ManageEndpoints", actions=DEPLOY_ACTIONS, resources=tuple(
+                self.partition.arn("sagemaker", names.region, self.account_id, f"{kind}/{prefix}-*")
+                for kind in ("model", "endpoint-config", "endpoint"))),
             *self.artifacts.grant_read("Artifacts"),
         ]
         if self.model_role_arns:
             # CreateModel passes the model's execution role: only those roles, and only to SageMaker.
             statements.append(Statement(
                 sid="PassModelExecutionRoles", actions=("iam:PassRole",), resources=tuple(self.model_role_arns),
-                conditions={"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}))
+                conditions={"StringEquals": {"iam:PassedToService": self.partition.service_principal("sagemaker")}}))
         if groups:
             statements.insert(1, Statement(
                 sid="ReadSharedVersions", actions=("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup"),

@@ -27,17 +27,37 @@ class Synth:
     stacks: dict[str, dict]
 
 
-@pytest.fixture(scope="session")
-def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    """Synthesize every stack once per session (jsii costs ~15 s per process; never per test)."""
-    out_dir = tmp_path_factory.mktemp("synth")
+def run_synth(out_dir: Path, *args: str) -> Synth:
+    """One `main.py --out <dir>` process (more arguments, e.g. --config, after it)."""
     env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20", "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.run([sys.executable, "main.py", "--out", str(out_dir)], cwd=REPO_ROOT, env=env,
+    proc = subprocess.run([sys.executable, "main.py", "--out", str(out_dir), *args], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
         pytest.fail(f"main.py --out {out_dir} failed (exit {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     stacks = {path.parent.name: json.loads(path.read_text()) for path in sorted(out_dir.glob("*/main.tf.json"))}
     return Synth(out_dir, stacks)
+
+
+@pytest.fixture(scope="session")
+def synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """Synthesize every stack once per session (jsii costs ~15 s per process; never per test)."""
+    return run_synth(tmp_path_factory.mktemp("synth"))
+
+
+@pytest.fixture(scope="session")
+def china_synth(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    """The example config moved to cn-north-1 (partition aws-cn), synthesized once per session."""
+    import shutil
+
+    from tests.config.config_edits import move_to_region
+
+    config_dir = tmp_path_factory.mktemp("china") / "config"
+    shutil.copytree(REPO_ROOT / "config", config_dir)
+    move_to_region(config_dir, CHINA_REGION)
+    return run_synth(tmp_path_factory.mktemp("china-synth"), "--config", str(config_dir))
+
+
+CHINA_REGION = "cn-north-1"
 
 
 @pytest.fixture(scope="session", autouse=True)

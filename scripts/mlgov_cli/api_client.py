@@ -19,6 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_config.regions import partition_of
 
 SERVICE = "execute-api"
 DEFAULT_STAGE = "v1"  # modules/inference_api.py InferenceApiProps.stage_name
@@ -32,7 +33,7 @@ def inference_api_name(endpoint_name: str) -> str:
 def api_url(api_id: str, region: str, path: str, stage: str = DEFAULT_STAGE, endpoint_url: str | None = None) -> str:
     if endpoint_url:
         return f"{endpoint_url.rstrip('/')}/_mlgov/execute-api/{api_id}/{stage}/{path}"
-    return f"https://{api_id}.execute-api.{region}.amazonaws.com/{stage}/{path}"
+    return f"https://{api_id}.{partition_of(region).service_host('execute-api', region)}/{stage}/{path}"
 
 
 def predict_url(api_id: str, region: str, stage: str = DEFAULT_STAGE, endpoint_url: str | None = None) -> str:

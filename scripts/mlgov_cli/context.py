@@ -76,7 +76,7 @@ class Context:
         key = (role.value, role_name, person)
         if key not in self._sessions:
             platform = self.config.platform
-            arn = f"arn:aws:iam::{platform.account_id(role)}:role/{role_name}"
+            arn = self.names.partition.iam_arn(platform.account_id(role), f"role/{role_name}")
             sts = boto3.client("sts", region_name=platform.home_region, endpoint_url=self.endpoint_url)
             extra = {"SourceIdentity": person} if person else {}
             try:

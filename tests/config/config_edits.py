@@ -23,3 +23,13 @@ def refusal(config_dir: Path) -> str:
     with pytest.raises(ConfigError) as refused:
         load_config(config_dir)
     return str(refused.value)
+
+
+def move_to_region(config_dir: Path, region: str) -> None:
+    """Move the whole example (regions, ARNs, ECR hosts) from eu-west-1 into ``region`` and its partition."""
+    from mlgov_config.regions import partition_of
+
+    partition = partition_of(region)
+    for path in [config_dir / PLATFORM, *sorted((config_dir / "use_cases").glob("*.yaml"))]:
+        text = path.read_text().replace("eu-west-1", region).replace("arn:aws:", f"arn:{partition.id}:")
+        path.write_text(text.replace(".amazonaws.com/", f".{partition.dns_suffix}/"))

@@ -55,7 +55,8 @@ def test_template_sequences_are_accepted_and_the_loaded_config_keeps_them_plain(
     # The CLI and the Lambda functions read this config: they must see the text as written, unescaped.
     replace_line(config_dir, CREDIT_RISK, "  description: Central registry of credit-risk model versions",
                  f"  description: '{TEMPLATE_TEXT}'")
-    replace_line(config_dir, CREDIT_RISK, "  ml_engineer: mle-credit@example.com", f"  ml_engineer: '{TEMPLATE_TEXT}'")
+    replace_line(config_dir, CREDIT_RISK, "description: Probability of default for retail credit applications",
+                 f"description: '{TEMPLATE_TEXT}'")
     use_case = load_config(config_dir).use_cases["credit-risk"]
     assert use_case.model_package_group.description == TEMPLATE_TEXT
-    assert use_case.owners.ml_engineer == TEMPLATE_TEXT
+    assert use_case.description == TEMPLATE_TEXT

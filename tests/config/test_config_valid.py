@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from config_edits import move_to_region
 from mlgov_config import AccountRole, ConfigError, MlgovConfig, load_config
 
 REAL_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -91,13 +92,8 @@ def test_valid_group_names(config_dir: Path, group_name: str):
 
 @pytest.mark.parametrize("region", ["us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-2", "il-central-1"])
 def test_valid_regions(config_dir: Path, region: str):
-    partition = "aws-us-gov" if region.startswith("us-gov-") else "aws-cn" if region.startswith("cn-") else "aws"
-    # Lambda takes layers of the function's own region only
-    layer = f"arn:{partition}:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:18"
-    _edit(config_dir / "platform.yaml", lambda d: (d.update(home_region=region), d["governance"].update(powertools_layer_arn=layer)))
-    # the artifact bucket's name carries the region, and the baseline must live in that bucket
-    _edit(config_dir / "use_cases" / "credit-risk.yaml", lambda d: d["deployments"]["prod"]["monitoring"].update(
-        baseline_s3_uri=f"s3://mlgov-artifacts-111111111111-{region}/baselines/credit-risk/v1/"))
+    # regions, ARNs and the ECR host move together: a deployment lives in one partition
+    move_to_region(config_dir, region)
     assert load_config(config_dir).platform.home_region == region
 
 

@@ -84,12 +84,13 @@ def _assumed(sandbox_url: str, account: str, role: str, service: str = "events")
 
 def test_narrowed_bus_policy_admits_the_qa_publisher_and_refuses_the_deployer(aws, sandbox_url):
     """The policy modules/metrics_bus.py writes: the test account's root narrowed by aws:PrincipalArn."""
+    from mlgov_config.regions import partition_of
     from modules.metrics_bus import MetricsBusProps, publisher_role_arn
 
     events = aws("events", GOV)
     name = f"mlgov-metrics-{uuid.uuid4().hex[:6]}"
     arn = events.create_event_bus(Name=name)["EventBusArn"]
-    props = MetricsBusProps(bus_name=name, sender_accounts=(OTHER,), sender_role_arns=(publisher_role_arn(OTHER, "mlgov"),))
+    props = MetricsBusProps(bus_name=name, sender_accounts=(OTHER,), sender_role_arns=(publisher_role_arn(partition_of(REGION), OTHER, "mlgov"),))
     policy = {"Version": "2012-10-17", "Statement": [{
         "Sid": "PublisherRolesOfSenderAccounts", "Effect": "Allow", "Principal": {"AWS": [f"arn:aws:iam::{OTHER}:root"]},
         "Action": "events:PutEvents", "Resource": arn,

@@ -71,7 +71,7 @@ def test_each_boundary_allows_exactly_the_services_its_roles_use(synth, stack):
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_boundaries_repeat_the_registry_guard_except_the_decision_functions(synth, stack):
-    guard = {st.sid: st.render() for st in no_decisions()}
+    guard = {st.sid: st.render() for st in no_decisions(NAMES.partition)}
     for _, (policy, _) in _boundaries(synth.stacks[stack]).items():
         sids = _by_sid(policy)
         if policy["name"] == f"{PREFIX}-decider-boundary":

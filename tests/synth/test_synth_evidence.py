@@ -147,7 +147,10 @@ def test_alarm_topics_subscribe_the_configured_email():
 
     from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 
+    from mlgov_config.regions import partition_of
+
     stack = TerraformStack(App(), "alarms")
+    stack.partition = partition_of("eu-west-1")  # what an AccountStack carries (modules/partition.py)
     AlarmTopic(stack, "with", AlarmTopicProps("t1", "111111111111", "arn:aws:kms:eu-west-1:111111111111:key/k", "ops@example.com"))
     AlarmTopic(stack, "without", AlarmTopicProps("t2", "111111111111", "arn:aws:kms:eu-west-1:111111111111:key/k"))
     from cdktf import Testing

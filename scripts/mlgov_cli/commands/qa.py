@@ -257,7 +257,7 @@ def qa(ctx: Context, use_case: str, version: int, sample_path: Path, role_name: 
 
     if not no_publish:
         test_account = ctx.config.platform.account_id(AccountRole.TEST)
-        reported_by = f"arn:aws:sts::{test_account}:assumed-role/{role_name}/{SESSION_NAME}"
+        reported_by = ctx.names.partition.arn("sts", "", test_account, f"assumed-role/{role_name}/{SESSION_NAME}")
         detail = metrics_detail(group, version, metrics, reported_by, (started, ended), ended)
         events = ctx.client(AccountRole.TEST, role_name, "events", SESSION_NAME)
         result["event_id"] = publish(events, result["bus"], detail)

@@ -139,7 +139,7 @@ def put_once(s3: Any, bucket: str, group: str, file_name: str, body: bytes, cont
 def _image(ctx: Context, image: str | None, image_tag: str, ecr: Any) -> tuple[str, str | None]:
     """(image reference, note): --image must be by digest; else the tag, resolved to its digest if it exists."""
     names = ctx.names
-    repository = f"{names.governance_account}.dkr.ecr.{names.region}.amazonaws.com/{names.model_repository}"
+    repository = f"{names.governance_account}.dkr.{names.partition.service_host('ecr', names.region)}/{names.model_repository}"
     if image is not None:
         match = IMAGE_BY_DIGEST.fullmatch(image)
         if not match:
