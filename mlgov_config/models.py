@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
+from mlgov_core.rules import SAGEMAKER_NAME_PATTERN, check_stage_names
 
 # Every pattern spells digits [0-9]: \d (Python and pydantic alike) also matches other scripts' digits.
 ACCOUNT_ID = r"^[0-9]{12}$"
@@ -76,6 +76,17 @@ class GovernanceSettings(Strict):
     trail: TrailSettings = Field(default_factory=TrailSettings)
     powertools_layer_arn: str = Field(pattern=r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$")
     alarm_email: str = ""
+    # Registry ModelLifeCycle stage name -> Dev/Test/Prod, on top of mlgov_core.rules.DEFAULT_STAGE_NAMES
+    # (names compare ignoring case). registry-sync and `mlgov reconcile` record other stages as Unmapped.
+    registry_stage_names: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("registry_stage_names")
+    @classmethod
+    def _stage_names(cls, names: dict[str, str]) -> dict[str, str]:
+        problems = check_stage_names(names)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
 
     @field_validator("log_retention_days")
     @classmethod
