@@ -122,6 +122,10 @@ def test_the_handler_records_unmapped_and_logs_the_alarmed_message(function_env,
     with caplog.at_level(logging.INFO):
         outcome = handler.lambda_handler(_approved("Archived", "Retired"), _Context())
     assert outcome["result"] == "recorded"  # returned, so Lambda neither retries nor dead-letters it
+    # The JSON line in the log group: its "message" is what the alarm's metric filter matches (synth test).
+    lines = [json.loads(handler.logger.registered_formatter.format(r)) for r in caplog.records]
+    assert [(line["level"], line["registry_stage"]) for line in lines if line.get("message") == UNMAPPED_LOG_MESSAGE] == [
+        ("WARNING", "Archived")]
     warnings = [r for r in caplog.records if r.getMessage() == UNMAPPED_LOG_MESSAGE]
     assert [(r.levelno, r.registry_stage, r.registry_stage_status) for r in warnings] == [
         (logging.WARNING, "Archived", "Retired")]
