@@ -122,6 +122,7 @@ class GovernanceStack(AccountStack):
                             for uc in config.use_cases.values()},
             invoker_role_arns=(f"arn:aws:iam::{self.account_id}:role/{approver_role}",),
             released_groups=config.groups_shared_with(AccountRole.PROD),
+            registry_stage_names=dict(settings.registry_stage_names),
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)

@@ -133,3 +133,24 @@ def test_the_handler_records_unmapped_and_logs_the_alarmed_message(function_env,
     with caplog.at_level(logging.INFO):
         handler.lambda_handler(_approved("Staging"), _Context())  # mapped: no alarm line
     assert not [r for r in caplog.records if r.getMessage() == UNMAPPED_LOG_MESSAGE]
+
+
+@pytest.mark.parametrize(("life", "expected"), [
+    ({"Stage": "Staging", "StageStatus": "Approved"}, ("Test", "Approved")),
+    ({"Stage": "production", "StageStatus": "PendingApproval"}, ("Prod", "Pending")),
+    ({"Stage": "Integration", "StageStatus": "Approved"}, ("Test", "Approved")),  # by the configured override
+])
+def test_the_decision_function_reads_stage_names_as_registry_sync_does(life, expected):
+    from mlgov_core import decision
+
+    names = settings_from_env({"GOVERNANCE_TABLE_NAME": TABLE, STAGE_NAMES_ENV: '{"Integration": "Test"}'}).stage_names
+    state = decision.version_state({"ModelApprovalStatus": "Approved", "ModelLifeCycle": life}, names)
+    assert (state.stage.value, state.status.value) == expected
+
+
+@pytest.mark.parametrize("life", [{"Stage": "Archived", "StageStatus": "Retired"}, {"Stage": "Test", "StageStatus": "OnHold"}])
+def test_the_decision_function_refuses_a_lifecycle_outside_the_mapping(life):
+    from mlgov_core import decision
+
+    with pytest.raises(decision.Refused, match="not a governance stage"):
+        decision.version_state({"ModelApprovalStatus": "Approved", "ModelLifeCycle": life})

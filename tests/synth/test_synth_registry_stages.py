@@ -1,4 +1,4 @@
-"""registry-sync as synthesized: it gets the platform config's stage mapping, and the unmapped-stage alarm
+"""registry-sync as synthesized: it (and the decision function) gets the platform config's stage mapping, and the unmapped-stage alarm
 counts the exact line it logs for a version recorded outside the mapping and notifies the alarm topic."""
 
 from __future__ import annotations
@@ -38,8 +38,10 @@ def metric_filter(governance) -> dict:
     return body
 
 
-def test_registry_sync_gets_the_configured_stage_mapping(sync_function):
-    variables = one(sync_function["environment"])["variables"]
+@pytest.mark.parametrize("function", ["registry-sync", "model-decisions"])
+def test_registry_sync_and_the_decision_function_get_the_configured_stage_mapping(governance, function):
+    [body] = [b for b in resources(governance, "aws_lambda_function").values() if b["function_name"].endswith(function)]
+    variables = one(body["environment"])["variables"]
     assert json.loads(variables[STAGE_NAMES_ENV]) == CONFIG.platform.governance.registry_stage_names
     stage_names_from_env(variables)  # what the function will read at start: valid
 
