@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from mlgov_config.aws_rules import BucketName, EmailAddress, EmailOrNone, LayerArn, RoleArn
 from mlgov_config.regions import partition_of
-from mlgov_core.rules import SAGEMAKER_NAME_PATTERN
+from mlgov_core.rules import SAGEMAKER_NAME_PATTERN, check_stage_names
 
 # Every pattern spells digits [0-9]: \d (Python and pydantic alike) also matches other scripts' digits.
 ACCOUNT_ID = r"^[0-9]{12}$"
@@ -86,6 +86,17 @@ class GovernanceSettings(Strict):
     # In home_region: Lambda uses only layers of the function's own region (checked by the loader).
     powertools_layer_arn: LayerArn
     alarm_email: EmailOrNone = ""
+    # Registry ModelLifeCycle stage name -> Dev/Test/Prod, on top of mlgov_core.rules.DEFAULT_STAGE_NAMES
+    # (names compare ignoring case). registry-sync and `mlgov reconcile` record other stages as Unmapped.
+    registry_stage_names: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("registry_stage_names")
+    @classmethod
+    def _stage_names(cls, names: dict[str, str]) -> dict[str, str]:
+        problems = check_stage_names(names)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
 
     @field_validator("log_retention_days")
     @classmethod

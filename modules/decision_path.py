@@ -8,11 +8,12 @@ Names so the group policy can name the role before it exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from constructs import Construct
 
 from mlgov_core.decision import decision_schema
+from mlgov_core.settings import STAGE_NAMES_ENV
 from modules.alarm_topic import AlarmTopic
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.event_route import MODEL_PACKAGE_STATE_CHANGE, EventRoute, EventRouteProps
@@ -36,6 +37,8 @@ class DecisionPathProps:
     invoker_role_arns: tuple[str, ...]
     # Groups shared with prod: a Prod approval writes a release into their release group.
     released_groups: tuple[str, ...] = ()
+    # governance.registry_stage_names: the registry stage names registry-sync maps too.
+    registry_stage_names: dict[str, str] = field(default_factory=dict)
     log_retention_days: int = 365
     # Decisions are rare and human: a low rate limit costs nobody and slows a runaway script.
     throttling_rate_limit: float = 5
@@ -60,6 +63,7 @@ class DecisionPath(Construct):
                 "GOVERNANCE_TABLE_NAME": names.governance_table,
                 "USE_CASE_BY_GROUP": environment_json(props.use_case_by_group),
                 "GATES_BY_GROUP": environment_json(props.gates_by_group),
+                STAGE_NAMES_ENV: environment_json(props.registry_stage_names),
                 "MODEL_PACKAGE_ARN_PREFIX": names.partition.arn("sagemaker", region, props.account_id, "model-package/"),
                 "ALARM_TOPIC_ARN": alarms.arn,
                 "RELEASED_GROUPS": environment_json(sorted(props.released_groups)),

@@ -8,6 +8,8 @@ from constructs import Construct
 from mlgov_config import AccountRole, MlgovConfig
 from mlgov_config.regions import partition_of
 from mlgov_core import keys
+from mlgov_core.settings import STAGE_NAMES_ENV
+from mlgov_core.sync import UNMAPPED_LOG_MESSAGE
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
@@ -17,6 +19,7 @@ from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
 from modules.table_guard import TableGuard, TableGuardProps
 from modules.history_archive import HistoryArchive, HistoryArchiveProps
+from modules.log_alarm import LogAlarm, LogAlarmProps
 from modules.policy import Statement
 from modules.iam_role import AccountRoleProps, AssumableRole
 from modules.metrics_bus import MetricsBus, MetricsBusProps, publisher_role_arn
@@ -85,6 +88,7 @@ class GovernanceStack(AccountStack):
                 "GOVERNANCE_TABLE_NAME": names.governance_table,
                 "USE_CASE_BY_GROUP": environment_json(config.use_case_by_group()),
                 "DECISION_ROLE_ARN": names.decision_function_role_arn,
+                STAGE_NAMES_ENV: environment_json(settings.registry_stage_names),
                 "POWERTOOLS_SERVICE_NAME": "registry-sync",
                 "LOG_LEVEL": "INFO",
             },
@@ -103,6 +107,12 @@ class GovernanceStack(AccountStack):
             event_pattern=_without_release_groups(config),
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
+        LogAlarm(self, "unmapped-stage-alarm", LogAlarmProps(
+            alarm_name=f"{platform.name_prefix}-registry-stage-unmapped", log_group_name=sync.log_group.name,
+            description="registry-sync recorded a version whose ModelLifeCycle is outside the stage mapping "
+                        "(governance.registry_stage_names); map the stage or fix the version in the registry",
+            metric_name="RegistryStageUnmapped", message=UNMAPPED_LOG_MESSAGE, alarm_topic_arn=alarms.arn,
+        ))
         self._metrics_path(table, alarms)
         approver_role = names.role("model-approver")
         decisions = DecisionPath(self, "decisions", DecisionPathProps(
@@ -113,6 +123,7 @@ class GovernanceStack(AccountStack):
                             for uc in config.use_cases.values()},
             invoker_role_arns=(self.partition.iam_arn(self.account_id, f"role/{approver_role}"),),
             released_groups=config.groups_shared_with(AccountRole.PROD),
+            registry_stage_names=dict(settings.registry_stage_names),
         ), table=table, alarms=alarms)
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)

@@ -72,6 +72,8 @@ class DecisionSettings:
     gates_by_group: Mapping[str, Mapping[str, list[str]]]
     # Groups shared with prod: a Prod approval creates a release in their release group.
     released_groups: frozenset[str] = frozenset()
+    # Registry stage names -> governance stages (rules.stage_names), as registry-sync reads them.
+    stage_names: Mapping[str, Stage] = field(default_factory=rules.stage_names)
 
     def gates_for(self, group: str, stage: Stage) -> list[str]:
         return list(self.gates_by_group.get(group, {}).get(stage.value, []))
@@ -165,20 +167,21 @@ def parse_request(body: Mapping[str, Any]) -> DecisionRequest:
     return DecisionRequest(group=group, version=version, stage=stage, decision=decision, reason=text)
 
 
-def version_state(response: Mapping[str, Any]) -> VersionState:
-    """Stage and status from ModelLifeCycle; without one the version is in Dev and its approval is the status."""
+def version_state(response: Mapping[str, Any], stage_names: Mapping[str, Stage] | None = None) -> VersionState:
+    """Stage and status from ModelLifeCycle (mapped by ``stage_names``, default rules.stage_names());
+    without one the version is in Dev and its approval is the status."""
     try:
         approval = ApprovalStatus(response.get("ModelApprovalStatus") or ApprovalStatus.PENDING.value)
     except ValueError:
         raise Refused(f"ModelApprovalStatus {response.get('ModelApprovalStatus')!r} is not one mlgov knows") from None
     life = response.get("ModelLifeCycle")
-    try:
-        stage, status = ((Stage(life.get("Stage")), StageStatus(life.get("StageStatus"))) if life
-                         else (Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]))
-    except ValueError:
-        raise Refused(f"ModelLifeCycle {life.get('Stage')!r}/{life.get('StageStatus')!r} is not a governance stage "
-                      f"({', '.join(s.value for s in Stage)}) and status ({', '.join(s.value for s in StageStatus)}); "
-                      "fix it in the registry first") from None
+    mapped = (rules.map_lifecycle(str(life.get("Stage")), str(life.get("StageStatus")), dict(stage_names or rules.stage_names()))
+              if life else (Stage.DEV, rules.STATUS_FOR_APPROVAL[approval]))
+    if mapped is None:
+        raise Refused(f"ModelLifeCycle {str(life.get('Stage'))[:70]!r}/{str(life.get('StageStatus'))[:70]!r} is not a "
+                      f"governance stage ({', '.join(s.value for s in Stage)}, or a name governance.registry_stage_names "
+                      f"maps) and status ({', '.join(s.value for s in StageStatus)}); fix it in the registry first")
+    stage, status = mapped
     return VersionState(arn=response.get("ModelPackageArn", ""), stage=stage, status=status, approval=approval,
                         created_by=registry.identity_name(response.get("CreatedBy")),
                         created_by_source_identity=registry.source_identity(response.get("CreatedBy")))
@@ -196,7 +199,7 @@ def decide(request: DecisionRequest, decided_by: str, settings: DecisionSettings
         if registry.is_not_found(error):
             raise NotFound(f"version {version} does not exist in group {group}") from None
         raise
-    state = version_state(response)
+    state = version_state(response, settings.stage_names)
     word = "approval" if request.decision == StageStatus.APPROVED else "rejection"
     refused = f"{word} for {target.value} refused for version {version} of {group} ({state.summary()})"
 

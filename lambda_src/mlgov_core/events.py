@@ -2,7 +2,10 @@
 
 Every detail field is optional (DESIGN.md section 2) except the three that identify the version;
 without them the event cannot be recorded, so they raise MalformedEventError, as do values that
-contradict the registry's own constraints (unknown stage, non-numeric version).
+contradict the registry's own constraints (non-numeric version, a lifecycle value SageMaker would
+refuse) and an ARN that names another group, version, account or region than the event itself
+(InconsistentEventError). ModelLifeCycle values are kept as the registry wrote them: which of them
+are governance stages is the stage mapping's business (rules.map_lifecycle), not the parser's.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ SOURCE = "aws.sagemaker"
 
 class MalformedEventError(ValueError):
     """The event cannot be recorded; the message names the offending field and value."""
+
+
+class InconsistentEventError(MalformedEventError):
+    """The event contradicts itself or the registry (identity or time); it is refused, never filed."""
 
 
 def _timestamp(value: Any) -> Any:
@@ -53,8 +60,8 @@ Timestamp = Annotated[str | None, BeforeValidator(_timestamp)]
 class LifeCycle(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    Stage: rules.Stage
-    StageStatus: rules.StageStatus
+    Stage: Annotated[str, AfterValidator(_sagemaker_name)]
+    StageStatus: Annotated[str, AfterValidator(_sagemaker_name)]
     StageDescription: str | None = None
 
 
@@ -107,7 +114,37 @@ def parse_event(event: Any) -> ModelPackageStateChangeEvent:
     except ValidationError as error:
         raise MalformedEventError(_describe(error)) from None
     parsed.last_modified  # noqa: B018 - fail now, not halfway through processing
+    check_identity(parsed)
     return parsed
+
+
+def check_identity(event: ModelPackageStateChangeEvent) -> None:
+    """The version the ARN names is the one the detail and the envelope name, or InconsistentEventError.
+
+    The history item's key is built from group and version, so a disagreement would file the change
+    under another version. EventBridge sets account and region of the envelope itself.
+    """
+    detail = event.detail
+    arn = detail.ModelPackageArn
+    _, _, _, region, account, resource = arn.split(":", 5)
+    group, _, version = resource.removeprefix("model-package/").rpartition("/")
+    problems = []
+    # Ignoring case: some SageMaker ARNs are lower-cased; the registry's exact name is checked in sync.
+    if group.casefold() != detail.ModelPackageGroupName.casefold():
+        problems.append(f"detail.ModelPackageGroupName={_short(detail.ModelPackageGroupName)} but the ARN names group {_short(group)}")
+    if version != str(detail.ModelPackageVersion):
+        problems.append(f"detail.ModelPackageVersion={detail.ModelPackageVersion} but the ARN names version {_short(version)}")
+    if account != event.account:
+        problems.append(f"the ARN names account {account} but the event comes from account {_short(event.account)}")
+    if region != event.region:
+        problems.append(f"the ARN names region {_short(region)} but the event comes from region {_short(event.region)}")
+    if problems:
+        raise InconsistentEventError(f"inconsistent event for {_short(arn, 160)}: " + "; ".join(problems))
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _describe(error: ValidationError) -> str:

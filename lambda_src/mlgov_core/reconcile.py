@@ -86,7 +86,8 @@ def event_from_description(described: Mapping[str, Any]) -> ModelPackageStateCha
     """The "SageMaker Model Package State Change" event that announces the version as it is now.
 
     LastModifiedTime falls back to CreationTime (a never-modified version); MalformedEventError if
-    the registry holds something the governance model does not know (e.g. a foreign stage name).
+    the registry holds something the governance model cannot record (e.g. an unknown approval
+    status). A lifecycle outside the stage mapping is recorded as rules.UNMAPPED, not refused.
     """
     arn = described["ModelPackageArn"]
     created = described.get("CreationTime")
@@ -128,12 +129,13 @@ def package_description(described: Mapping[str, Any]) -> PackageDescription:
 
 
 def expected_items(
-    described: Mapping[str, Any], *, use_case: str, recorded_at: str, decider_role_arn: str | None = None
+    described: Mapping[str, Any], *, use_case: str, recorded_at: str, decider_role_arn: str | None = None,
+    stage_names: dict[str, rules.Stage] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(state, history) the registry-sync Lambda writes for the version as the registry describes it."""
     return records.build_items(
         event_from_description(described), package_description(described), use_case=use_case, recorded_at=recorded_at,
-        decider_role_arn=decider_role_arn,
+        decider_role_arn=decider_role_arn, stage_names=stage_names,
     )
 
 
@@ -229,6 +231,7 @@ def reconcile_group(
     now: Callable[[], str] = timeparse.now_iso,
     workers: int = 4,
     decider_role_arn: str | None = None,
+    stage_names: dict[str, rules.Stage] | None = None,
 ) -> None:
     arns = list_package_arns(group, sagemaker)
     described_all = _describe_all(arns, sagemaker, workers)
@@ -244,10 +247,13 @@ def reconcile_group(
             continue
         try:
             expected.append(expected_items(described, use_case=use_case, recorded_at=recorded_at,
-                                           decider_role_arn=decider_role_arn))
+                                           decider_role_arn=decider_role_arn, stage_names=stage_names))
         except (MalformedEventError, ValueError) as error:
             version = int(described.get("ModelPackageVersion") or arn.rsplit("/", 1)[-1])
-            report.fixes.append(Fix(group, version, [UNREADABLE], str(error)[:200], "skipped: cannot be recorded"))
+            # In the registry, so not also "not in registry"; its table items are left as they are.
+            seen = table_states.pop(version, None)
+            kept = f"; table keeps {_summary(seen)}" if seen is not None else ""
+            report.fixes.append(Fix(group, version, [UNREADABLE], str(error)[:200] + kept, "skipped: cannot be recorded"))
     report.registry_versions += len(expected)
     present = existing_history_keys(table_name, ((h["pk"], h["sk"]) for _, h in expected), dynamodb)
 
@@ -302,8 +308,13 @@ def reconcile(
     workers: int = 4,
     on_group: Callable[[str], None] | None = None,
     decider_role_arn: str | None = None,
+    stage_names: dict[str, rules.Stage] | None = None,
 ) -> ReconcileReport:
-    """Repair the table for ``groups`` (default: every governed group) from the registry."""
+    """Repair the table for ``groups`` (default: every governed group) from the registry.
+
+    ``stage_names``: registry stage name mapping (rules.stage_names, from the platform config), as
+    the registry-sync Lambda has it; None means the defaults.
+    """
     sagemaker = sagemaker or aws.client("sagemaker")
     dynamodb = dynamodb or aws.client("dynamodb")
     report = ReconcileReport(dry_run=dry_run)
@@ -314,6 +325,6 @@ def reconcile(
         reconcile_group(
             table_name, group, use_case_by_group.get(group, rules.UNASSIGNED_USE_CASE),
             sagemaker=sagemaker, dynamodb=dynamodb, dry_run=dry_run, report=report, now=now, workers=workers,
-            decider_role_arn=decider_role_arn,
+            decider_role_arn=decider_role_arn, stage_names=stage_names,
         )
     return report

@@ -33,12 +33,25 @@ def approval_status(detail: ModelPackageStateDetail) -> rules.ApprovalStatus:
     return detail.ModelApprovalStatus or rules.ApprovalStatus.PENDING
 
 
-def resolve_stage(detail: ModelPackageStateDetail) -> tuple[rules.Stage, rules.StageStatus, str | None]:
-    """Stage, status and description: ModelLifeCycle if set, else Dev with the approval status."""
-    if detail.ModelLifeCycle is not None:
-        life = detail.ModelLifeCycle
-        return life.Stage, life.StageStatus, life.StageDescription
-    return rules.Stage.DEV, rules.STATUS_FOR_APPROVAL[approval_status(detail)], None
+def resolve_stage(detail: ModelPackageStateDetail, stage_names: dict[str, rules.Stage] | None = None,
+                  ) -> tuple[str, str, str | None]:
+    """Stage, status and description: ModelLifeCycle mapped by ``stage_names`` (rules.stage_names()) if set,
+    rules.UNMAPPED for both if it is outside the mappings, else Dev with the approval status."""
+    life = detail.ModelLifeCycle
+    if life is None:
+        return rules.Stage.DEV.value, rules.STATUS_FOR_APPROVAL[approval_status(detail)].value, None
+    mapped = rules.map_lifecycle(life.Stage, life.StageStatus, stage_names or rules.stage_names())
+    if mapped is None:
+        return rules.UNMAPPED, rules.UNMAPPED, life.StageDescription
+    return mapped[0].value, mapped[1].value, life.StageDescription
+
+
+def registry_lifecycle(detail: ModelPackageStateDetail, stage: str, status: str) -> dict[str, str]:
+    """The registry's own lifecycle names where they differ from what is recorded ("Staging" for Test)."""
+    life = detail.ModelLifeCycle
+    if life is None or (life.Stage, life.StageStatus) == (stage, status):
+        return {}
+    return dict(zip(rules.REGISTRY_LIFECYCLE_FIELDS, (life.Stage, life.StageStatus)))
 
 
 def idempotency_key(arn: str, approval: str, stage: str, status: str, last_modified: str) -> str:
@@ -108,14 +121,19 @@ def build_items(
     use_case: str,
     recorded_at: str,
     decider_role_arn: str | None = None,
+    stage_names: dict[str, rules.Stage] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(state item, history item) for one event; attributes without a value are left out."""
     detail = event.detail
     group, version = detail.ModelPackageGroupName, detail.ModelPackageVersion
     last_modified = event.last_modified
     approval = approval_status(detail)
-    stage, status, stage_description = resolve_stage(detail)
-    idem = idempotency_key(detail.ModelPackageArn, approval.value, stage.value, status.value, last_modified)
+    stage, status, stage_description = resolve_stage(detail, stage_names)
+    raw = registry_lifecycle(detail, stage, status)
+    # An unmapped change is told apart by the registry's names; a mapped one keys as before.
+    key_stage, key_status = ((raw["registry_stage"], raw["registry_stage_status"]) if stage == rules.UNMAPPED
+                             else (stage, status))
+    idem = idempotency_key(detail.ModelPackageArn, approval.value, key_stage, key_status, last_modified)
     registered_by, changed_by = resolve_identities(detail, last_modified, described, decider_role_arn)
     # The source identity of the session that made this change, only when changed_by is LastModifiedBy.
     changed_by_source_identity = (described.last_modified_by_source_identity
@@ -134,8 +152,9 @@ def build_items(
         "source": rules.SOURCE_SAGEMAKER,
         "model_package_arn": detail.ModelPackageArn,
         "approval_status": approval.value,
-        "stage": stage.value,
-        "status": status.value,
+        "stage": stage,
+        "status": status,
+        **raw,
         "stage_description": stage_description,
         "model_package_status": detail.ModelPackageStatus,
         "description": detail.ModelPackageDescription,
@@ -166,7 +185,7 @@ def build_items(
         "item_type": "state",
         "model_group": group,
         "use_case": use_case,
-        "stage_status": keys.stage_status_key(stage.value, status.value),
+        "stage_status": keys.stage_status_key(stage, status),
     }
     history = {
         **common,

@@ -39,8 +39,8 @@ def violations(event: ModelPackageStateChangeEvent) -> list[str]:
     if approval != ApprovalStatus.PENDING:
         found.append(f"registered as {approval.value}, not {ApprovalStatus.PENDING.value}")
     life = detail.ModelLifeCycle
-    if life is not None and (life.Stage, life.StageStatus) != (Stage.DEV, StageStatus.PENDING):
-        found.append(f"registered in {life.Stage.value}/{life.StageStatus.value}, not Dev/Pending")
+    if life is not None and (life.Stage, life.StageStatus) != (Stage.DEV.value, StageStatus.PENDING.value):
+        found.append(f"registered in {life.Stage}/{life.StageStatus}, not Dev/Pending")
     reserved = reserved_keys(event)
     if reserved:
         found.append(f"metadata sets reserved keys {reserved} (only the registry and mlgov's trusted writers record these)")

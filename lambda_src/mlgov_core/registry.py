@@ -26,6 +26,11 @@ class PackageDescription:
     # IamIdentity.SourceIdentity: the person the session was assumed for (people's roles require it)
     created_by_source_identity: str | None = None
     last_modified_by_source_identity: str | None = None
+    # Which version the registry answered for, and since when it exists (sync.check_against_registry).
+    arn: str | None = None
+    group: str | None = None
+    version: int | None = None
+    creation_time: str | None = None
 
 
 NOT_FOUND = PackageDescription(found=False)
@@ -53,6 +58,10 @@ def description_of(response: dict[str, Any]) -> PackageDescription:
         last_modified_time=timeparse.to_iso(modified) if modified is not None else None,
         created_by_source_identity=source_identity(response.get("CreatedBy")),
         last_modified_by_source_identity=source_identity(response.get("LastModifiedBy")),
+        arn=response.get("ModelPackageArn"),
+        group=response.get("ModelPackageGroupName"),
+        version=response.get("ModelPackageVersion"),
+        creation_time=timeparse.to_iso(response["CreationTime"]) if response.get("CreationTime") is not None else None,
     )
 
 

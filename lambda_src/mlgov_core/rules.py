@@ -39,6 +39,63 @@ def is_sagemaker_name(value: str) -> bool:
     # fullmatch, because "$" would accept a trailing newline (easy to get from a YAML block scalar).
     return SAGEMAKER_NAME_PATTERN.fullmatch(value) is not None
 
+# Registry ModelLifeCycle values are free text (SageMaker Studio suggests Development/QA/Production).
+# The one mapping of registry stage names to governance stages, compared ignoring case; platform
+# config (governance.registry_stage_names) adds or overrides entries (stage_names). Our own writers
+# use the canonical names, so those always map to themselves.
+DEFAULT_STAGE_NAMES: dict[str, Stage] = {
+    **dict.fromkeys(("Dev", "Development", "Develop"), Stage.DEV),
+    **dict.fromkeys(("Test", "Testing", "Staging", "QA", "UAT", "PreProd", "PreProduction", "Pre-Production"), Stage.TEST),
+    **dict.fromkeys(("Prod", "Production"), Stage.PROD),
+}
+# StageStatus spellings, fixed: a status such as InProgress, OnHold or Retired is no decision state.
+STATUS_NAMES: dict[str, StageStatus] = {
+    **dict.fromkeys(("Pending", "PendingApproval", "PendingManualApproval"), StageStatus.PENDING),
+    "Approved": StageStatus.APPROVED,
+    "Rejected": StageStatus.REJECTED,
+}
+_STATUS_BY_FOLDED_NAME = {name.casefold(): status for name, status in STATUS_NAMES.items()}
+# Stage and status recorded for a lifecycle outside the mappings; the registry's values are kept
+# next to it (registry_stage, registry_stage_status). Never decided on, never deployable.
+UNMAPPED = "Unmapped"
+
+
+def check_stage_names(names: object) -> list[str]:
+    """Problems of a registry stage name -> governance stage mapping ([] if it is valid)."""
+    if not isinstance(names, dict):
+        return [f"expected a mapping of registry stage name to one of {[s.value for s in Stage]}"]
+    problems, seen = [], {}
+    for name, stage in names.items():
+        shown = str(name)[:70]
+        if not isinstance(name, str) or not is_sagemaker_name(name):
+            problems.append(f"{shown!r} is not a registry stage name (SageMaker: {SAGEMAKER_NAME_PATTERN.pattern})")
+            continue
+        if name.casefold() in seen:
+            problems.append(f"{name!r} and {seen[name.casefold()]!r} are the same name ignoring case")
+        seen[name.casefold()] = name
+        if stage not in [s.value for s in Stage]:
+            problems.append(f"{name!r}: {str(stage)[:20]!r} is not a stage; use one of {[s.value for s in Stage]}")
+        elif name.casefold() in {s.value.casefold() for s in Stage} and name.casefold() != str(stage).casefold():
+            problems.append(f"{name!r} is a governance stage name and always means itself, not {stage}")
+    return problems
+
+
+def stage_names(overrides: dict[str, str] | None = None) -> dict[str, Stage]:
+    """Casefolded registry stage name -> Stage: the defaults, then ``overrides`` (checked by check_stage_names)."""
+    names = {name.casefold(): stage for name, stage in DEFAULT_STAGE_NAMES.items()}
+    names.update({name.casefold(): Stage(stage) for name, stage in (overrides or {}).items()})
+    return names
+
+
+def map_lifecycle(stage: str, status: str, names: dict[str, Stage]) -> tuple[Stage, StageStatus] | None:
+    """The governance stage and status of a registry ModelLifeCycle; None if either is outside the mappings."""
+    mapped_stage = names.get(stage.casefold())
+    mapped_status = _STATUS_BY_FOLDED_NAME.get(status.casefold())
+    if mapped_stage is None or mapped_status is None:
+        return None
+    return mapped_stage, mapped_status
+
+
 # Where no ModelLifeCycle is set, the version is in Dev and its approval status is the stage status.
 STATUS_FOR_APPROVAL = {
     ApprovalStatus.PENDING: StageStatus.PENDING,
@@ -83,6 +140,9 @@ def check_decision(stage: Stage | str, status: StageStatus | str, registered_by:
       current stage is approved (Dev counts as approved by registration: it is the candidate stage).
     - Rejected is final: a rejected version is never approved again (register a new version).
     """
+    if UNMAPPED in (stage, status):
+        raise TransitionError("the registry's ModelLifeCycle is outside the stage mapping "
+                              "(governance.registry_stage_names); fix it in the registry first")
     current, current_status = Stage(stage), StageStatus(status)
     if decision not in (StageStatus.APPROVED, StageStatus.REJECTED):
         raise TransitionError(f"a decision is Approved or Rejected, not {decision.value}")
@@ -105,6 +165,8 @@ def check_decision(stage: Stage | str, status: StageStatus | str, registered_by:
 
 def deployable(stage: Stage | str, status: StageStatus | str, approval: ApprovalStatus | str, target: Stage) -> bool:
     """May a version in (stage, status) run in ``target``? Approved there or beyond, never if rejected."""
+    if UNMAPPED in (stage, status):
+        return False
     if StageStatus(status) == StageStatus.REJECTED or ApprovalStatus(approval) != ApprovalStatus.APPROVED:
         return False
     if stage_index(stage) > stage_index(target):
@@ -120,10 +182,13 @@ class Change(str, Enum):
     REJECTED = "rejected"
     PENDING = "pending"  # back to waiting for a decision, e.g. a stage reset by hand in the registry
     METADATA = "metadata"  # stage, status and approval unchanged: metrics or a description were written
+    UNMAPPED = "unmapped"  # the registry's lifecycle moved to a stage or status outside the mapping
 
 
 # The fields whose change is a governance event; any other difference is metadata.
 GOVERNED_FIELDS = ("stage", "status", "approval_status")
+# The registry's own lifecycle values, recorded where they differ from the governance stage and status.
+REGISTRY_LIFECYCLE_FIELDS = ("registry_stage", "registry_stage_status")
 
 
 def classify_change(previous: dict | None, current: dict) -> Change:
@@ -132,8 +197,11 @@ def classify_change(previous: dict | None, current: dict) -> Change:
     A first item in a decided status is a decision (its registration event was never recorded);
     a repeat of the same state, such as QA metrics written into the registry, is never a decision.
     """
-    if previous is not None and all(previous.get(f) == current.get(f) for f in GOVERNED_FIELDS):
+    fields = GOVERNED_FIELDS + (REGISTRY_LIFECYCLE_FIELDS if current.get("stage") == UNMAPPED else ())
+    if previous is not None and all(previous.get(f) == current.get(f) for f in fields):
         return Change.METADATA
+    if current.get("stage") == UNMAPPED:
+        return Change.UNMAPPED
     status = current.get("status")
     if status == StageStatus.APPROVED.value:
         return Change.APPROVED

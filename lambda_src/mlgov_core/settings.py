@@ -12,6 +12,8 @@ TABLE_ENV = "GOVERNANCE_TABLE_NAME"
 USE_CASES_ENV = "USE_CASE_BY_GROUP"
 # The decision function's role: the decider it records with a decision is credited (records.resolve_identities).
 DECIDER_ROLE_ENV = "DECISION_ROLE_ARN"
+# The platform config's governance.registry_stage_names: JSON object, overrides of rules.DEFAULT_STAGE_NAMES.
+STAGE_NAMES_ENV = "REGISTRY_STAGE_NAMES"
 
 
 class ConfigurationError(RuntimeError):
@@ -23,6 +25,8 @@ class SyncSettings:
     table_name: str
     use_case_by_group: Mapping[str, str] = field(default_factory=dict)
     decider_role_arn: str | None = None
+    # Casefolded registry stage name -> governance stage (rules.stage_names).
+    stage_names: Mapping[str, rules.Stage] = field(default_factory=rules.stage_names)
 
     def use_case_for(self, group: str) -> str:
         # A group nobody claims is still recorded, so the dashboard shows it instead of losing it.
@@ -35,7 +39,21 @@ def settings_from_env(environ: Mapping[str, str]) -> SyncSettings:
     if not table:
         raise ConfigurationError(f"{TABLE_ENV} is not set: the registry-sync function needs the governance table name")
     return SyncSettings(table_name=table, use_case_by_group=use_case_mapping(environ),
-                        decider_role_arn=environ.get(DECIDER_ROLE_ENV, "").strip() or None)
+                        decider_role_arn=environ.get(DECIDER_ROLE_ENV, "").strip() or None,
+                        stage_names=stage_names_from_env(environ))
+
+
+def stage_names_from_env(environ: Mapping[str, str]) -> dict[str, rules.Stage]:
+    """REGISTRY_STAGE_NAMES (JSON object of registry stage name to Dev/Test/Prod, optional) on top of the defaults."""
+    raw = environ.get(STAGE_NAMES_ENV, "").strip() or "{}"
+    try:
+        overrides = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise ConfigurationError(f"{STAGE_NAMES_ENV} is not valid JSON ({error.msg}): {raw[:200]!r}") from None
+    problems = rules.check_stage_names(overrides)
+    if problems:
+        raise ConfigurationError(f"{STAGE_NAMES_ENV}: " + "; ".join(problems))
+    return rules.stage_names(overrides)
 
 
 def use_case_mapping(environ: Mapping[str, str]) -> dict[str, str]:

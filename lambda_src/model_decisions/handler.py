@@ -19,7 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_core import aws, decision, evidence, registration_guard
 from mlgov_core.events import parse_event
-from mlgov_core.settings import ConfigurationError, use_case_mapping
+from mlgov_core.settings import ConfigurationError, stage_names_from_env, use_case_mapping
 
 logger = Logger()
 app = APIGatewayRestResolver()
@@ -42,7 +42,8 @@ def settings() -> decision.DecisionSettings:
     except json.JSONDecodeError as error:
         raise ConfigurationError(f"{GATES_ENV} or {RELEASED_GROUPS_ENV} is not valid JSON ({error.msg})") from None
     return decision.DecisionSettings(table_name=table, use_case_by_group=use_case_mapping(os.environ),
-                                     gates_by_group=gates_by_group, released_groups=frozenset(released))
+                                     gates_by_group=gates_by_group, released_groups=frozenset(released),
+                                     stage_names=stage_names_from_env(os.environ))
 
 
 def _answer(status: int, body: dict[str, Any]) -> Response:

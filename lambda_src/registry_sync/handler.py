@@ -9,7 +9,8 @@ from aws_lambda_powertools import Logger
 
 from mlgov_core.events import MalformedEventError
 from mlgov_core.settings import settings_from_env
-from mlgov_core.sync import record_registry_change
+from mlgov_core import rules
+from mlgov_core.sync import UNMAPPED_LOG_MESSAGE, record_registry_change
 
 logger = Logger()  # service name and level from POWERTOOLS_SERVICE_NAME and LOG_LEVEL
 
@@ -25,4 +26,7 @@ def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
         logger.error("malformed registry event", extra={"event_id": event_id, "error": str(error)})
         raise
     logger.info("registry change processed", extra={"event_id": event_id, **outcome})
+    if outcome["stage"] == rules.UNMAPPED:
+        # Recorded, not dropped; this line feeds the unmapped-stage alarm (sync.UNMAPPED_LOG_MESSAGE).
+        logger.warning(UNMAPPED_LOG_MESSAGE, extra={"event_id": event_id, **outcome})
     return outcome

@@ -55,10 +55,12 @@ def use_case_for_group(ctx: Context, group: str) -> UseCaseConfig:
     return ctx.config.use_cases[name]
 
 
-def parse_state(group: str, version: int, response: dict[str, Any]) -> VersionState:
-    """Stage and status from ModelLifeCycle; without one the version is in Dev and its approval is the status."""
+def parse_state(group: str, version: int, response: dict[str, Any],
+                stage_names: dict[str, Stage] | None = None) -> VersionState:
+    """Stage and status from ModelLifeCycle (mapped as decision.version_state does); without one the
+    version is in Dev and its approval is the status."""
     try:
-        parsed = decision.version_state(response)
+        parsed = decision.version_state(response, stage_names)
     except decision.Refused as error:
         raise RuleViolation(f"version {version} of {group}: {error}") from None
     stage, status, approval = parsed.stage, parsed.status, parsed.approval
@@ -101,7 +103,8 @@ def read_version(ctx: Context, sagemaker: Any, group: str, version: int) -> Vers
         if registry.is_not_found(error):
             return None
         raise
-    return parse_state(group, version, response)
+    return parse_state(group, version, response,
+                       rules.stage_names(ctx.config.platform.governance.registry_stage_names))
 
 
 def read_release(ctx: Context, sagemaker: Any, group: str, number: int) -> dict[str, Any] | None:

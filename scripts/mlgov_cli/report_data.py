@@ -149,6 +149,8 @@ def version_report(state: dict[str, Any], partition: list[dict[str, Any]], uc: U
         "version_id": state.get("version_id"),
         "stage": state.get("stage"),
         "status": state.get("status"),
+        "registry_stage": state.get("registry_stage"),
+        "registry_stage_status": state.get("registry_stage_status"),
         "approval_status": state.get("approval_status"),
         "source": state.get("source"),
         "model_package_arn": state.get("model_package_arn"),
@@ -272,6 +274,10 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
                                 "since": v.get("last_modified"), "waiting_days": waiting,
                                 "prod_gates_pass": v["prod_gates_pass"]})
     pending.sort(key=lambda p: (p["since"] or "", p["use_case"], p["version"]))
+    # Exceptions: recorded with a registry lifecycle outside the stage mapping (alarmed by registry-sync).
+    unmapped = [{"use_case": u["name"], "group": v["group"], "version": v["version"], "registry_stage": v["registry_stage"],
+                 "registry_stage_status": v["registry_stage_status"], "since": v.get("last_modified")}
+                for u in use_cases for v in u["versions"] if v["stage"] == rules.UNMAPPED]
 
     timeline = sorted(
         ({"use_case": u["name"], "group": v["group"], "version": v["version"], **h}
@@ -290,6 +296,7 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
             "use_cases": len(use_cases),
             "versions": len(all_versions),
             "pending": len(pending),
+            "unmapped": len(unmapped),
             "approved_decisions": sum(1 for t in timeline if t["action"] == "approved"),
             "rejected_decisions": sum(1 for t in timeline if t["action"] == "rejected"),
             "versions_with_qa": sum(1 for v in all_versions if v["qa"]),
@@ -303,6 +310,7 @@ def build_report(config: MlgovConfig, reader: TableReader, *, use_case: str | No
         "matrix": _matrix(all_versions),
         "use_cases": use_cases,
         "pending": pending,
+        "unmapped": unmapped,
         "timeline": timeline,
         "verification": verification,
     }

@@ -215,3 +215,64 @@ def test_paginates_the_registry(gov: Gov, config_dir: Path, cli_calls: Counter):
 def test_unknown_group_exits_2(gov: Gov, config_dir: Path):
     result = run(config_dir, "reconcile", "--group", "nope")
     assert result.exit_code == 2 and "not a governed group" in result.output
+
+
+# ------------------------------------------------------------------ registry stage names, unrecordable versions
+
+
+def _lifecycles(gov: Gov, lifecycles: list[tuple[str, str]]) -> list[str]:
+    """One version of GROUP per (Stage, StageStatus), as SageMaker Studio or another tool leaves it."""
+    gov.create_table()
+    gov.group(GROUP)
+    arns = []
+    for stage, status in lifecycles:
+        arn = gov.register(GROUP)
+        gov.decide(arn, stage, status, "set in studio")
+        arns.append(arn)
+    return arns
+
+
+def _states(gov: Gov) -> dict[int, dict[str, Any]]:
+    return {int(i["version"]): i for i in gov.items() if i["sk"] == keys.STATE_SORT_KEY}
+
+
+def test_registry_stage_names_are_mapped_and_unmapped_versions_recorded(gov: Gov, config_dir: Path):
+    arns = _lifecycles(gov, [("Staging", "Approved"), ("Production", "Approved"), ("Archived", "Retired")])
+    report = reconcile_json(config_dir, "--group", GROUP)
+    assert (report["registry_versions"], report["fixed"]) == (3, 3)  # nothing skipped, nothing "unreadable"
+    states = _states(gov)
+    assert [states[v]["stage_status"] for v in (1, 2, 3)] == ["Test#Approved", "Prod#Approved", "Unmapped#Unmapped"]
+    assert [states[v]["registry_stage"] for v in (1, 2, 3)] == ["Staging", "Production", "Archived"]
+    # Exactly what registry-sync writes for the same versions, and a second run has nothing to fix.
+    reference = gov.create_table("reference")
+    for arn in arns:
+        assert gov.sync(arn, table=reference) == "recorded"
+    assert comparable([i for i in gov.items() if i["pk"].endswith(("#000001", "#000002", "#000003"))]) == \
+        comparable(gov.items(reference))
+    again = reconcile_json(config_dir, "--group", GROUP)
+    assert (again["in_sync"], again["fixed"], again["fixes"]) == (3, 0, [])
+
+
+def test_reconcile_uses_the_platform_config_stage_names(gov: Gov, config_dir: Path):
+    platform = config_dir / "platform.yaml"
+    text = platform.read_text()
+    assert "  registry_stage_names: {}\n" in text
+    platform.write_text(text.replace("  registry_stage_names: {}\n", "  registry_stage_names:\n    Integration: Test\n"))
+    _lifecycles(gov, [("Integration", "Approved")])
+    reconcile_json(config_dir, "--group", GROUP)
+    assert _states(gov)[1]["stage_status"] == "Test#Approved"
+
+
+def test_a_version_that_cannot_be_recorded_is_reported_once_not_also_as_missing(synced: Gov, config_dir: Path):
+    from sandbox.patches.sagemaker_cross_account import find_package
+
+    arn = next(i["model_package_arn"] for i in synced.items()
+               if (i["pk"], i["sk"]) == (keys.version_pk(OTHER_GROUP, 1), keys.STATE_SORT_KEY))
+    find_package(arn).model_approval_status = "Archived"  # a value a newer registry could hold; unknown to mlgov
+    report = reconcile_json(config_dir, "--group", OTHER_GROUP)
+    assert [(f["group"], f["version"], f["problems"], f["action"]) for f in report["fixes"]] == [
+        (OTHER_GROUP, 1, reconcile.UNREADABLE, "skipped: cannot be recorded")]
+    assert "ModelApprovalStatus='Archived'" in report["fixes"][0]["detail"]
+    assert "table keeps" in report["fixes"][0]["detail"]
+    human = run(config_dir, "reconcile", "--group", OTHER_GROUP)
+    assert human.exit_code == 0 and reconcile.NOT_IN_REGISTRY not in human.output

@@ -7,7 +7,8 @@ import pytest
 from moto import mock_aws
 from sync_testkit import GROUP, REGION, TABLE, USE_CASE, CallCounter, create_table, load_event
 
-from mlgov_core import aws
+from mlgov_core import aws, timeparse
+from sandbox.patches.sagemaker_cross_account import find_package
 from mlgov_core.settings import SyncSettings
 
 
@@ -51,6 +52,11 @@ def package_arn(aws_env) -> str:
         },
     )["ModelPackageArn"]
     assert arn == load_event("registered")["detail"]["ModelPackageArn"]
+    # The registry's times as the fixtures tell the story (created, then last changed by the Test
+    # approval), so the sync's time bounds (sync.check_against_registry) hold for every fixture.
+    package = find_package(arn)
+    package.creation_time = timeparse.to_datetime(load_event("registered")["detail"]["CreationTime"])
+    package.last_modified_time = timeparse.to_datetime(load_event("approved_for_test")["detail"]["LastModifiedTime"])
     return arn
 
 

@@ -52,13 +52,14 @@ def _set(key, value):
         (lambda e: with_detail(e, ModelPackageVersion=1.5), "detail.ModelPackageVersion=1.5"),
         (lambda e: with_detail(e, ModelPackageVersion=True), "detail.ModelPackageVersion=True"),
         (lambda e: with_detail(e, ModelPackageVersion=0), "detail.ModelPackageVersion=0"),
+        # Free text for SageMaker, but within its pattern (names outside the stage mapping are recorded).
         (
-            lambda e: with_detail(e, ModelLifeCycle={"Stage": "Staging", "StageStatus": "Approved"}),
-            "detail.ModelLifeCycle.Stage='Staging'",
+            lambda e: with_detail(e, ModelLifeCycle={"Stage": "Pre Prod", "StageStatus": "Approved"}),
+            "detail.ModelLifeCycle.Stage='Pre Prod'",
         ),
         (
-            lambda e: with_detail(e, ModelLifeCycle={"Stage": "Test", "StageStatus": "Done"}),
-            "detail.ModelLifeCycle.StageStatus='Done'",
+            lambda e: with_detail(e, ModelLifeCycle={"Stage": "Test", "StageStatus": "Done!"}),
+            "detail.ModelLifeCycle.StageStatus='Done!'",
         ),
         (lambda e: with_detail(e, ModelLifeCycle={"Stage": "Test"}), "detail.ModelLifeCycle.StageStatus=<missing>"),
         (lambda e: with_detail(e, ModelApprovalStatus="Maybe"), "detail.ModelApprovalStatus='Maybe'"),

@@ -71,7 +71,11 @@ def use_case_status(states: list[dict[str, Any]]) -> dict[str, Any]:
         if current is None or (state.get("version") or 0) > current["version"]:
             latest[stage] = {"group": state.get("model_group"), "version": state.get("version"), "status": status,
                              "last_modified": state.get("last_modified")}
-    return {"versions": len(states), "matrix": matrix, "latest": latest}
+    # Recorded with a registry lifecycle outside the stage mapping: listed, since no stage row counts them.
+    unmapped = [{"group": s.get("model_group"), "version": s.get("version"), "registry_stage": s.get("registry_stage"),
+                 "registry_stage_status": s.get("registry_stage_status"), "last_modified": s.get("last_modified")}
+                for s in states if s.get("stage") == rules.UNMAPPED]
+    return {"versions": len(states), "matrix": matrix, "latest": latest, "unmapped": unmapped}
 
 
 @click.command()
@@ -100,6 +104,10 @@ def status(ctx: Context, use_case: str | None) -> None:
                 "latest_changed": latest["last_modified"] if latest else "",
             })
     emit(ctx, rows, ("use_case", "stage", *STATUSES, "latest", "latest_changed"), title="Versions by stage and status")
+    unmapped = [{"use_case": name, **row} for name, value in result.items() for row in value["unmapped"]]
+    if unmapped:
+        emit(ctx, unmapped, ("use_case", "group", "version", "registry_stage", "registry_stage_status", "last_modified"),
+             title=f"{rules.UNMAPPED}: registry stage outside governance.registry_stage_names (never deployed)")
 
 
 # ---------------------------------------------------------------- list
@@ -178,6 +186,14 @@ def change_actor(kind: rules.Change, item: dict[str, Any]) -> str:
     return actor
 
 
+def lifecycle_text(item: dict[str, Any]) -> str:
+    """``Stage/Status Approval``; an unmapped lifecycle shows the registry's own names."""
+    text = f"{item.get('stage')}/{item.get('status')}"
+    if item.get("stage") == rules.UNMAPPED:
+        text += f" (registry {item.get('registry_stage')}/{item.get('registry_stage_status')})"
+    return f"{text} {item.get('approval_status')}"
+
+
 def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Who, what, when, why of each history item, oldest first; registry changes say what changed."""
     rows = []
@@ -197,13 +213,13 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             })
             continue
         kind = rules.classify_change(previous, item)
-        now = f"{item.get('stage')}/{item.get('status')} {item.get('approval_status')}"
+        now = lifecycle_text(item)
         if kind == rules.Change.METADATA:
             change = f"{now} (metadata)"
         elif previous is None:
             change = f"{kind.value}: {now}"
         else:
-            change = f"{previous.get('stage')}/{previous.get('status')} {previous.get('approval_status')} -> {now}"
+            change = f"{lifecycle_text(previous)} -> {now}"
         actor = change_actor(kind, item)
         rows.append({
             "time": item.get("last_modified"),

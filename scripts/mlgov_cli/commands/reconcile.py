@@ -8,6 +8,7 @@ from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, aws_errors
 from mlgov_cli.output import console, emit, progress
 from mlgov_core import reconcile as core
+from mlgov_core import rules
 
 FIX_COLUMNS = ("group", "version", "problems", "detail", "action")
 
@@ -37,6 +38,8 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
             ctx.names.governance_table, use_case_by_group, groups=list(groups) or None,
             sagemaker=sagemaker, dynamodb=dynamodb, dry_run=dry_run, workers=workers,
             decider_role_arn=ctx.names.decision_function_role_arn,
+            # The mapping registry-sync has (REGISTRY_STAGE_NAMES, set by the governance stack from the same field).
+            stage_names=rules.stage_names(ctx.config.platform.governance.registry_stage_names),
         )
     if ctx.json_output:
         import json
