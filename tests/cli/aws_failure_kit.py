@@ -12,9 +12,10 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -37,6 +38,7 @@ class Failing:
     status: int = 400
     sts_ok: bool = False  # answer sts:AssumeRole with credentials, fail everything after it
     requests: int = 0
+    assumed: list[dict[str, str]] = field(default_factory=list)  # the AssumeRole requests' parameters
 
 
 class FailingEndpoint(ThreadingHTTPServer):
@@ -65,6 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
         failing = self.server.failing
         failing.requests += 1
         message = f"emulated {failing.code}"
+        if "Action=AssumeRole" in body:
+            failing.assumed.append(dict(parse_qsl(body)))
         if failing.sts_ok and "Action=AssumeRole" in body:
             self._send(200, "text/xml", ASSUMED, {})
         elif "Action=" in body:  # query protocol
