@@ -13,7 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 from click.testing import CliRunner
 
 from aws_failure_kit import closed_port_url, failing_endpoint, fake_credentials, no_credentials  # noqa: F401
@@ -149,3 +151,23 @@ def test_the_installed_entry_point_prints_one_line_not_a_traceback(world, tmp_pa
     assert proc.returncode == EXIT_AWS, proc.stderr
     assert proc.stderr.count("\n") == 1 and "no AWS credentials found" in proc.stderr, proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(("error", "expected"), [
+    (NoCredentialsError(), "no AWS credentials found"),
+    (EndpointConnectionError(endpoint_url="http://127.0.0.1:9"), "cannot reach AWS"),
+    (ClientError({"Error": {"Code": "ExpiredToken", "Message": "expired\nat noon"}}, "GetCallerIdentity"),
+     "credentials have expired (sign in again): ExpiredToken: expired at noon"),
+    (ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "slow down"}}, "GetRestApis"),
+     "throttled"),
+], ids=["missing", "unreachable", "expired", "throttled"])
+def test_the_entry_point_maps_what_a_new_command_forgot_to_catch(error, expected, monkeypatch) -> None:
+    """The safety net in mlgov_cli.main: a command that lets a botocore error escape still ends in one line."""
+
+    @click.command("probe")
+    def probe() -> None:
+        raise error
+
+    monkeypatch.setitem(cli.commands, "probe", probe)
+    result = CliRunner().invoke(cli, ["probe"], catch_exceptions=False)
+    assert_one_line_exit_3((result.exit_code, result.stdout, result.stderr), "mlgov probe failed: ", expected)
