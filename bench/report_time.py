@@ -106,14 +106,14 @@ def main() -> None:
         print(f"filled {args.versions} versions in {time.perf_counter() - started:.1f} s", flush=True)
 
         calls: Counter = Counter()
-        original = Context.governance_client
+        original = Context.reader_client
 
-        def hooked(self: Context, service: str, session_name: str = "mlgov-cli") -> Any:
-            client = original(self, service, session_name)
+        def hooked(self: Context, service: str, as_role: str | None = None) -> Any:
+            client = original(self, service, as_role)
             client.meta.events.register("before-call.*.*", lambda event_name, **_: calls.update([event_name.split(".")[-1]]))
             return client
 
-        Context.governance_client = hooked  # type: ignore[method-assign]
+        Context.reader_client = hooked  # type: ignore[method-assign]
 
         # Every answer is kept for the replays below; the index Queries run one after another before the
         # per-version ones, so their own durations are exact (the per-version ones overlap in the pool).

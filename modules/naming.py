@@ -123,6 +123,11 @@ class Names:
     def table_break_glass_role(self) -> str:
         return self.role("table-break-glass")
 
+    # Read-only reviewer in the governance account (stacks/governance.py); the CLI's read commands use it.
+    @property
+    def compliance_officer_role(self) -> str:
+        return f"{self.prefix}-compliance-officer"
+
     @property
     def decision_api(self) -> str:
         return f"{self.prefix}-decisions"

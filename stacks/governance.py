@@ -155,11 +155,14 @@ class GovernanceStack(AccountStack):
             statements=(registry_read, table.grant_read("ReadGovernanceTable"), decisions.grant_decide("MakeDecisions"),
                         find_apis("FindDecisionApi", platform.home_region)),
         ))
+        # `mlgov check` and `promote` (which read as this role) compare prod's release with its version.
+        releases = tuple(names.group_packages_arn(release_group(g)) for g in sorted(self.config.groups_shared_with(AccountRole.PROD)))
+        release_read = (Statement(sid="ReadReleases", actions=("sagemaker:DescribeModelPackage",), resources=releases),) if releases else ()
         AssumableRole(self, "compliance-officer", AccountRoleProps(
-            role_name=names.role("compliance-officer"),
+            role_name=names.compliance_officer_role,
             trusted_principals=tuple(platform.role_trust.compliance_officer),
             description="Reviews the registry and the governance table; read-only",
-            statements=(registry_read, table.grant_read("ReadGovernanceTable")),
+            statements=(registry_read, *release_read, table.grant_read("ReadGovernanceTable")),
         ))
 
     def _metrics_path(self, table: GovernanceTable, alarms: AlarmTopic) -> None:

@@ -18,7 +18,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_cli.errors import AwsFailure, CliError, aws_failure
 from mlgov_config.regions import partition_of
 
 SERVICE = "execute-api"
@@ -46,7 +46,7 @@ def find_api_id(apigateway: Any, name: str, stack: str = "test") -> str:
         ids = [api["id"] for page in apigateway.get_paginator("get_rest_apis").paginate()
                for api in page.get("items", []) if api.get("name") == name]
     except (ClientError, BotoCoreError) as error:
-        raise AwsFailure(f"cannot list REST APIs to find {name!r}: {error}; pass --api-id to skip the lookup") from None
+        raise aws_failure(f"listing REST APIs to find {name!r} (pass --api-id to skip the lookup)", error) from None
     if len(ids) != 1:
         raise CliError(f"expected one REST API named {name!r} in the {stack} account, found {len(ids)}"
                        + ("" if ids else f": is the {stack} stack applied?"))

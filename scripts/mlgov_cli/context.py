@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_config import AccountRole, ConfigError, MlgovConfig, load_config
-from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_cli.errors import EXPIRED_CODES, THROTTLED_CODES, AwsFailure, CliError, aws_failure, one_line
 from modules.naming import Names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -83,9 +83,13 @@ class Context:
                 creds = sts.assume_role(RoleArn=arn, RoleSessionName=person or session_name, **extra)["Credentials"]
             except ClientError as error:
                 details = error.response.get("Error", {})
+                if details.get("Code") in EXPIRED_CODES | THROTTLED_CODES:  # not a refusal: say what to do
+                    raise aws_failure(f"assuming {arn}", error) from None
                 who = f" as {person!r}" if person else " without a source identity"
                 raise AwsFailure(f"STS refused to let these credentials assume {arn}{who}: "
-                                 f"{details.get('Code', 'error')}: {details.get('Message', error)}") from None
+                                 f"{details.get('Code', 'error')}: {one_line(details.get('Message', error))}") from None
+            except BotoCoreError as error:  # no credentials, no connection
+                raise aws_failure(f"assuming {arn}", error) from None
             self._sessions[key] = boto3.Session(
                 aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                 aws_session_token=creds["SessionToken"], region_name=platform.home_region)
@@ -96,9 +100,17 @@ class Context:
         return self.session(role, role_name, session_name, person).client(service, endpoint_url=self.endpoint_url)
 
     def governance_client(self, service: str, session_name: str = "mlgov-cli") -> Any:
-        """The governance account as the platform's operator role (terraform_role_name): reads only,
-        the governance table's resource policy refuses its writes."""
+        """The governance account as the platform's operator role (terraform_role_name): for tools and
+        tests; the commands read as reader_client's role. The table's resource policy refuses its writes."""
         return self.client(AccountRole.GOVERNANCE, self.config.platform.terraform_role_name, service, session_name)
+
+    def reader_client(self, service: str, as_role: str | None = None) -> Any:
+        """The governance account for the read commands (status, list, history, report, check, reconcile
+        --dry-run): ``as_role`` (--as-role), else the compliance officer's read-only role. People's roles
+        need the operator as source identity; the platform's operator role takes none."""
+        role_name = as_role or self.names.compliance_officer_role
+        operator_role = role_name == self.config.platform.terraform_role_name
+        return self.client(AccountRole.GOVERNANCE, role_name, service, person=None if operator_role else self.operator)
 
     def table_writer_client(self, role_name: str, service: str, person: str) -> Any:
         """The governance account as one of the table's people's writer roles (modules/table_guard.py)."""

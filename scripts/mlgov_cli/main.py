@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from importlib import metadata
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.context import context_from_env
+from mlgov_cli.errors import aws_failure
 
 COMMAND_MODULES = (
     # Each module defines click commands and a COMMANDS tuple; added here in persona order.
@@ -22,7 +25,33 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class MlgovGroup(click.Group):
+    """The one place an AWS failure no command caught (no or expired credentials, no connection,
+    throttling) becomes a one-line error with exit 3 instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (ClientError, BotoCoreError) as error:
+            raise aws_failure(f"mlgov {ctx.invoked_subcommand or ''}".strip(), error) from None
+
+
+def installed_version() -> str:
+    try:
+        return metadata.version("mlgov")
+    except metadata.PackageNotFoundError:
+        return "unknown (the mlgov distribution is not installed; `pip install -e .` in the repository)"
+
+
+def _print_version(click_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not click_ctx.resilient_parsing:
+        click.echo(f"mlgov {installed_version()}")
+        click_ctx.exit()
+
+
+@click.group(cls=MlgovGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Print the installed mlgov version and exit.")
 @click.option("--config", "config_dir", type=click.Path(file_okay=False), help="Config folder (default: config/ or $MLGOV_CONFIG_DIR).")
 @click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output.")
 @click.option("--endpoint-url", help="Send every AWS call here (the local sandbox); default $MLGOV_ENDPOINT_URL or AWS.")

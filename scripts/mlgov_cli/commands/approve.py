@@ -6,10 +6,11 @@ import click
 
 from mlgov_cli import decision_client
 from mlgov_cli.context import Context
+from mlgov_cli.options import stage_type
 from mlgov_cli.output import emit, emit_object, progress
 from mlgov_core.rules import Stage, StageStatus
 
-STAGE_CHOICE = click.Choice([Stage.TEST.value, Stage.PROD.value], case_sensitive=False)
+STAGE_CHOICE = stage_type(Stage.TEST, Stage.PROD)
 
 
 def _decision_options(func):
@@ -29,9 +30,8 @@ def _decision_options(func):
     return func
 
 
-def _run(ctx: Context, decision: StageStatus, group: str, version: int, stage: str, reason: str,
+def _run(ctx: Context, decision: StageStatus, group: str, version: int, target: Stage, reason: str,
          approver: str | None, as_role: str | None) -> None:
-    target = Stage(next(s.value for s in Stage if s.value.lower() == stage.lower()))
     with progress(ctx, f"{decision.value.lower()} version {version} of {group}") as _:
         result = decision_client.decide(ctx, group=group, version=version, target=target, decision=decision,
                                         reason=reason, as_role=as_role, approver=approver)

@@ -9,6 +9,7 @@ import click
 
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
+from mlgov_cli.options import read_role_option, stage_type, status_type, use_case_config
 from mlgov_cli.output import console, emit, emit_object, progress
 from mlgov_core import chain, queries, rules
 
@@ -21,8 +22,8 @@ HISTORY_COLUMNS = ("time", "kind", "change", "actor", "reason", "source")
 REASON_KEYS = ("decision_reason", "reason", "rejection_reason", "approval_reason")
 
 
-def _table(ctx: Context) -> tuple[str, Any]:
-    return ctx.names.governance_table, ctx.governance_client("dynamodb")
+def _table(ctx: Context, as_role: str | None) -> tuple[str, Any]:
+    return ctx.names.governance_table, ctx.reader_client("dynamodb", as_role)
 
 
 def metrics_summary(values: dict[str, Any] | None) -> str:
@@ -80,11 +81,12 @@ def use_case_status(states: list[dict[str, Any]]) -> dict[str, Any]:
 
 @click.command()
 @click.option("--use-case", "use_case", help="One use case (default: every use case in config).")
+@read_role_option
 @click.pass_obj
-def status(ctx: Context, use_case: str | None) -> None:
+def status(ctx: Context, use_case: str | None, as_role: str | None) -> None:
     """Per use case: versions by stage and status, and the latest version in each stage."""
-    table, dynamodb = _table(ctx)
-    names = [use_case] if use_case else sorted(ctx.config.use_cases)
+    names = [use_case_config(ctx, use_case).name] if use_case else sorted(ctx.config.use_cases)
+    table, dynamodb = _table(ctx, as_role)
     result: dict[str, Any] = {}
     with progress(ctx, "querying the governance table"), aws_errors("querying the governance table"):
         for name in names:
@@ -116,13 +118,14 @@ def status(ctx: Context, use_case: str | None) -> None:
 @click.command("list")
 @click.option("--group", help="All versions of one model package group.")
 @click.option("--use-case", "use_case", help="All versions of one use case.")
-@click.option("--stage", type=click.Choice(STAGES), help="Versions in this stage (with --status, or every status).")
-@click.option("--status", "stage_status", type=click.Choice(STATUSES), help="Versions with this status in --stage.")
+@click.option("--stage", type=stage_type(), help="Versions in this stage (with --status, or every status).")
+@click.option("--status", "stage_status", type=status_type(), help="Versions with this status in --stage.")
 @click.option("--metrics/--no-metrics", default=True, show_default=True,
               help="Latest production metrics of Prod versions (one Query per Prod version listed).")
+@read_role_option
 @click.pass_obj
-def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: str | None,
-                  stage_status: str | None, metrics: bool) -> None:
+def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: rules.Stage | None,
+                  stage_status: rules.StageStatus | None, metrics: bool, as_role: str | None) -> None:
     """Versions with stage, status, approval, who registered and approved, and metrics.
 
     Exactly one selector: --group, --use-case, or --stage [--status]; none lists every use case in config.
@@ -132,7 +135,9 @@ def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: 
     selectors = [s for s in (group, use_case, stage) if s]
     if len(selectors) > 1:
         raise CliError("choose one of --group, --use-case, --stage/--status")
-    table, dynamodb = _table(ctx)
+    if use_case:
+        use_case_config(ctx, use_case)
+    table, dynamodb = _table(ctx, as_role)
     lookups: list[Callable[[], list[dict[str, Any]]]]
     if group:
         lookups = [lambda: queries.versions_of_group(table, group, client=dynamodb)]
@@ -141,9 +146,9 @@ def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: 
         lookups = [lambda: queries.of_use_case(table, use_case, client=dynamodb)]
         title = f"Versions of use case {use_case}"
     elif stage:
-        wanted = [stage_status] if stage_status else STATUSES
-        lookups = [lambda s=s: queries.in_stage_status(table, stage, s, client=dynamodb) for s in wanted]
-        title = f"Versions in {stage}" + (f" / {stage_status}" if stage_status else "")
+        wanted = [stage_status.value] if stage_status else STATUSES
+        lookups = [lambda s=s: queries.in_stage_status(table, stage.value, s, client=dynamodb) for s in wanted]
+        title = f"Versions in {stage.value}" + (f" / {stage_status.value}" if stage_status else "")
     else:
         lookups = [lambda n=n: queries.of_use_case(table, n, client=dynamodb) for n in sorted(ctx.config.use_cases)]
         title = "Versions of every use case"
@@ -238,10 +243,11 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.argument("version", type=click.IntRange(min=1))
 @click.option("--verify", is_flag=True,
               help="Recompute the history's hash chain; print OK or each break, exit 1 on a break.")
+@read_role_option
 @click.pass_obj
-def history(ctx: Context, group: str, version: int, verify: bool) -> None:
+def history(ctx: Context, group: str, version: int, verify: bool, as_role: str | None) -> None:
     """Who changed GROUP's VERSION, what, when and why: its state and full history (one Query)."""
-    table, dynamodb = _table(ctx)
+    table, dynamodb = _table(ctx, as_role)
     with aws_errors("querying the governance table"):
         # Exact numbers for the chain: a float is not what was hashed. Converted for display after.
         found = queries.version_state_and_history(table, group, version, client=dynamodb, exact_numbers=verify)

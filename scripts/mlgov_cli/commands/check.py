@@ -9,9 +9,10 @@ import click
 
 from mlgov_cli import decisions
 from mlgov_cli.context import Context
-from mlgov_cli.errors import CliError, RuleViolation, aws_errors
+from mlgov_cli.errors import RuleViolation, aws_errors
+from mlgov_cli.options import read_role_option, use_case_config
 from mlgov_cli.output import emit, progress
-from mlgov_config import AccountRole, UseCaseConfig
+from mlgov_config import UseCaseConfig
 from mlgov_core import release
 from mlgov_core.rules import Stage
 
@@ -40,15 +41,13 @@ def deployments_of(use_case: UseCaseConfig) -> list[Deployment]:
 
 
 def governance_client(ctx: Context, as_role: str | None, service: str, session_name: str) -> Any:
-    """A client in the governance account: --as-role, else the platform's operator role."""
-    with aws_errors(f"assuming {as_role or ctx.config.platform.terraform_role_name} in the governance account"):
-        if as_role:  # a person's role (the compliance officer's): it needs their source identity
-            return ctx.client(AccountRole.GOVERNANCE, as_role, service, person=ctx.operator)
-        return ctx.governance_client(service, session_name)
+    """A client in the governance account: --as-role, else the compliance officer's read-only role."""
+    with aws_errors(f"assuming {as_role or ctx.names.compliance_officer_role} in the governance account"):
+        return ctx.reader_client(service, as_role)
 
 
 def registry_client(ctx: Context, as_role: str | None, session_name: str) -> Any:
-    """Registry reads in the governance account: --as-role, else the platform's operator role."""
+    """Registry reads in the governance account: --as-role, else the compliance officer's read-only role."""
     return governance_client(ctx, as_role, "sagemaker", session_name)
 
 
@@ -58,7 +57,8 @@ def read_states(ctx: Context, as_role: str | None, session_name: str,
 
     The same evidence the decision function judges gates on (mlgov_core.evidence), so CI cannot pass a
     version on ``qa:*`` metadata a registrant typed in. The role needs DescribeModelPackage and read on
-    the table (the operator role; of the governance roles, model-approver and compliance-officer).
+    the table (compliance-officer, model-approver or the operator role) and, for prod deployments,
+    DescribeModelPackage on the release groups (compliance-officer and the operator role).
     """
     states = decisions.read_versions(ctx, registry_client(ctx, as_role, session_name), wanted)
     return decisions.with_recorded_qa(ctx, governance_client(ctx, as_role, "dynamodb", session_name), states)
@@ -100,9 +100,7 @@ def evaluate(states: dict[tuple[str, int], decisions.VersionState | None], deplo
 @click.command("check")
 @click.option("--use-case", "use_case_names", multiple=True, metavar="NAME",
               help="Check only this use case (repeatable); default: every use case in config.")
-@click.option("--as-role", "as_role", metavar="ROLE",
-              help="Governance-account role for the registry and governance-table reads "
-                   "(default: the platform's terraform_role_name).")
+@read_role_option
 @click.pass_obj
 def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) -> None:
     """CI gate: every version in `deployments` may run where config puts it.
@@ -114,10 +112,7 @@ def check(ctx: Context, use_case_names: tuple[str, ...], as_role: str | None) ->
     the release of that version. Exit 0 when all pass; exit 1 with one line per reason.
     """
     config = ctx.config
-    unknown = sorted(set(use_case_names) - set(config.use_cases))
-    if unknown:
-        raise CliError(f"unknown use case(s) {unknown}; config has {sorted(config.use_cases)}")
-    selected = [config.use_cases[n] for n in (sorted(set(use_case_names)) or sorted(config.use_cases))]
+    selected = [use_case_config(ctx, n) for n in (sorted(set(use_case_names)) or sorted(config.use_cases))]
     deployments = [d for uc in selected for d in deployments_of(uc)]
     rows: list[dict[str, Any]] = []
     reasons: list[str] = []

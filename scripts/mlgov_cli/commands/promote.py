@@ -25,6 +25,7 @@ from mlgov_cli import decisions
 from mlgov_cli.commands.check import read_releases, read_states
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation
+from mlgov_cli.options import stage_type
 from mlgov_cli.output import progress
 from mlgov_config import ConfigError, load_config
 from mlgov_config.loader import USE_CASE_DIR
@@ -255,7 +256,7 @@ def display_path(path: Path) -> str:
 @click.command("promote")
 @click.argument("group")
 @click.argument("version", type=click.IntRange(min=1))
-@click.option("--to", "to", type=click.Choice(["test", "prod"], case_sensitive=False), required=True,
+@click.option("--to", "target", type=stage_type(Stage.TEST, Stage.PROD), required=True,
               help="test: deployments.test; prod: a variant of deployments.prod.")
 @click.option("--variant", metavar="NAME", help="Prod variant to point at VERSION (added if new; then --weight is required).")
 @click.option("--weight", type=click.FloatRange(min=0, min_open=True), help="The prod variant's traffic weight.")
@@ -265,9 +266,9 @@ def display_path(path: Path) -> str:
               help="Point every prod variant at VERSION, weights unchanged: the A/B winner takes all traffic.")
 @click.option("--dry-run", is_flag=True, help="Check and print the diff; write nothing.")
 @click.option("--as-role", "as_role", metavar="ROLE",
-              help="Governance-account role for the registry read (default: the platform's terraform_role_name).")
+              help="Governance-account role for the registry read (default: <prefix>-compliance-officer, read-only).")
 @click.pass_obj
-def promote(ctx: Context, group: str, version: int, to: str, variant: str | None, weight: float | None,
+def promote(ctx: Context, group: str, version: int, target: Stage, variant: str | None, weight: float | None,
             instance_type: str | None, rebalance: bool, all_variants: bool, dry_run: bool, as_role: str | None) -> None:
     """Put VERSION of GROUP into the use case's `deployments`, after checking it may run there.
 
@@ -282,7 +283,7 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
       mlgov promote credit-risk 3 --to prod --variant challenger --weight 20 --rebalance
       mlgov promote credit-risk 3 --to prod --all-variants
     """
-    to = to.lower()
+    to = target.value.lower()
     if to == "test" and (variant or weight is not None or rebalance or all_variants):
         raise CliError("--variant, --weight, --rebalance and --all-variants are for --to prod; test runs one version")
     if all_variants and (variant or weight is not None or rebalance):
@@ -290,7 +291,6 @@ def promote(ctx: Context, group: str, version: int, to: str, variant: str | None
     if to == "prod" and not (variant or all_variants):
         raise CliError("--to prod needs --variant NAME (and --weight for a new variant), or --all-variants")
     use_case = decisions.use_case_for_group(ctx, group)
-    target = Stage.TEST if to == "test" else Stage.PROD
     path = use_case_file(ctx, use_case.name)
     if not path.is_file():
         raise CliError(f"{path} not found: the use case {use_case.name!r} must live in that file to be promoted")

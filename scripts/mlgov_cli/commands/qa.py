@@ -27,7 +27,8 @@ from pydantic import ValidationError
 
 from mlgov_cli.api_client import DEFAULT_STAGE, ApiAnswer, InferenceApiClient, find_api_id, inference_api_name, predict_url
 from mlgov_cli.context import Context
-from mlgov_cli.errors import AwsFailure, CliError, RuleViolation
+from mlgov_cli.errors import AwsFailure, CliError, RuleViolation, aws_failure
+from mlgov_cli.options import use_case_config
 from mlgov_cli.output import console, emit, progress_console
 from mlgov_cli.qa_metrics import QaSample
 from mlgov_config import AccountRole
@@ -185,7 +186,7 @@ def publish(events: Any, bus_arn: str, detail: dict[str, Any]) -> str:
         answer = events.put_events(Entries=[{"EventBusName": bus_arn, "Source": metrics_events.SOURCE,
                                              "DetailType": metrics_events.DETAIL_TYPE, "Detail": json.dumps(detail)}])
     except (ClientError, BotoCoreError) as error:
-        raise AwsFailure(f"PutEvents on {bus_arn} failed: {error}") from None
+        raise aws_failure(f"PutEvents on {bus_arn}", error) from None
     entry = (answer.get("Entries") or [{}])[0]
     if answer.get("FailedEntryCount") or "EventId" not in entry:
         raise AwsFailure(f"the metrics bus refused the event: {entry.get('ErrorCode')} {entry.get('ErrorMessage')}")
@@ -222,9 +223,7 @@ def row_progress(ctx: Context, total: int) -> Iterator[Callable[[], None]]:
 def qa(ctx: Context, use_case: str, version: int, sample_path: Path, role_name: str | None, api_id: str | None,
        api_stage: str, threshold: float, no_publish: bool) -> None:
     """Integration checks and QA metrics for VERSION of a use case, through its test API (SigV4)."""
-    uc = ctx.config.use_cases.get(use_case)
-    if uc is None:
-        raise CliError(f"unknown use case {use_case!r}; configured: {', '.join(sorted(ctx.config.use_cases)) or 'none'}")
+    uc = use_case_config(ctx, use_case)
     rows = read_sample(sample_path)
     role_name = role_name or f"{ctx.config.platform.name_prefix}-metrics-publisher"
     group = uc.model_package_group.name
@@ -232,7 +231,7 @@ def qa(ctx: Context, use_case: str, version: int, sample_path: Path, role_name: 
         session = ctx.session(AccountRole.TEST, role_name, SESSION_NAME)
         url = resolve_url(ctx, role_name, use_case, api_id, api_stage)
     except (ClientError, BotoCoreError) as error:
-        raise AwsFailure(f"cannot act as {role_name} in the test account: {error}") from None
+        raise aws_failure(f"acting as {role_name} in the test account", error) from None
     client = make_api_client(ctx, session, url)
     result: dict[str, Any] = {"use_case": use_case, "group": group, "version": version, "url": url, "role": role_name,
                               "checks": [], "metrics": {}, "published": False, "event_id": None,

@@ -18,8 +18,11 @@ FIX_COLUMNS = ("group", "version", "problems", "detail", "action")
 @click.option("--dry-run", is_flag=True, help="Report what would be fixed; write nothing.")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True,
               help="Parallel DescribeModelPackage calls.")
+@click.option("--as-role", "as_role", metavar="ROLE",
+              help="Governance-account role (default: <prefix>-table-reconciler; with --dry-run, "
+                   "<prefix>-compliance-officer, read-only).")
 @click.pass_obj
-def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int) -> None:
+def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int, as_role: str | None) -> None:
     """Rebuild or repair the governance table from the registry (the registry is authoritative).
 
     Lists every version of each group (paginated), describes it, and writes the state and history
@@ -30,9 +33,12 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
     unknown = [g for g in groups if g not in use_case_by_group]
     if unknown:
         raise CliError(f"not a governed group: {', '.join(unknown)} (governed: {', '.join(sorted(use_case_by_group))})")
-    # The reconciler role: registry reads and writes to the governed groups' partitions, nothing else.
-    sagemaker = ctx.table_writer_client(ctx.names.table_reconciler_role, "sagemaker", ctx.operator)
-    dynamodb = ctx.table_writer_client(ctx.names.table_reconciler_role, "dynamodb", ctx.operator)
+    if dry_run:  # only reads: the read-only reviewer's role is enough
+        sagemaker, dynamodb = ctx.reader_client("sagemaker", as_role), ctx.reader_client("dynamodb", as_role)
+    else:  # the reconciler role: registry reads and writes to the governed groups' partitions, nothing else
+        role = as_role or ctx.names.table_reconciler_role
+        sagemaker = ctx.table_writer_client(role, "sagemaker", ctx.operator)
+        dynamodb = ctx.table_writer_client(role, "dynamodb", ctx.operator)
     with progress(ctx, "reconciling the table with the registry"), aws_errors("reconcile"):
         report = core.reconcile(
             ctx.names.governance_table, use_case_by_group, groups=list(groups) or None,

@@ -34,6 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from mlgov_cli.context import Context, person
 from mlgov_cli.errors import AwsFailure, CliError, RuleViolation, aws_failure
+from mlgov_cli.options import use_case_config
 from mlgov_cli.mlflow_source import MlflowSource, RunInfo, RunNotFound, TrackingError, package_model
 from mlgov_cli.output import emit, emit_object, progress
 from mlgov_config import AccountRole, UseCaseConfig
@@ -56,11 +57,7 @@ _METADATA_KEY = re.compile(r"^[\w\s.:/=+\-@]{1,128}$")
 
 
 def _use_case(ctx: Context, name: str) -> UseCaseConfig:
-    use_case = ctx.config.use_cases.get(name)
-    if use_case is None:
-        known = ", ".join(sorted(ctx.config.use_cases)) or "none"
-        raise CliError(f"unknown use case {name!r} (configured: {known})")
-    return use_case
+    return use_case_config(ctx, name)
 
 
 # --- train -----------------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import AwsFailure, CliError
+from mlgov_cli.errors import CliError, aws_failure
+from mlgov_cli.options import read_role_option, use_case_config
 from mlgov_cli.output import console, progress_console
 from mlgov_cli.report_data import STATUSES, TableReader, build_report
 
@@ -185,19 +186,20 @@ def write_report(model: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for governance-report.html and governance-report.md.")
 @click.option("--use-case", help="Report one use case only (default: every configured use case and unclaimed versions).")
+@read_role_option
 @click.pass_obj
-def report(ctx: Context, out_dir: Path, use_case: str | None) -> None:
+def report(ctx: Context, out_dir: Path, use_case: str | None, as_role: str | None) -> None:
     """Write the governance report: inventory, stage/status matrix, pending approvals, approval
     timeline, QA and production metrics per version and variant, and gate results.
 
     Everything is read from the governance table with Queries (no Scan)."""
-    if use_case and use_case not in ctx.config.use_cases:
-        raise CliError(f"unknown use case {use_case!r}; configured: {', '.join(sorted(ctx.config.use_cases)) or 'none'}")
-    reader = TableReader(ctx.governance_client("dynamodb", "mlgov-report"), ctx.names.governance_table)
+    if use_case:
+        use_case_config(ctx, use_case)
+    reader = TableReader(ctx.reader_client("dynamodb", as_role), ctx.names.governance_table)
     try:
         model = _gather(ctx, reader, use_case)
     except (ClientError, BotoCoreError) as error:
-        raise AwsFailure(f"reading the governance table {reader.table} failed: {error}") from None
+        raise aws_failure(f"reading the governance table {reader.table}", error) from None
     try:
         html_path, md_path = write_report(model, out_dir)
     except OSError as error:
