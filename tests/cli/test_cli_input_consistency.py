@@ -111,6 +111,24 @@ def test_an_unknown_use_case_is_an_input_error_everywhere(args, config_dir: Path
     assert "unknown use case 'nope'" in result.stderr and "credit-risk" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("args", [
+    ("history", "nope", "1"),
+    ("list", "--group", "nope"),
+    ("reconcile", "--group", "nope"),
+    ("reconcile", "--dry-run", "--group", "nope"),
+    ("approve", "nope", "1", "--stage", "Test", "--reason", "r"),
+    ("reject", "nope", "1", "--stage", "Test", "--reason", "r"),
+    ("promote", "nope", "1", "--to", "test"),
+])
+def test_an_unknown_group_is_an_input_error_everywhere(args, config_dir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that take a model package group refuse one no use case owns, before any AWS call."""
+    no_credentials(monkeypatch, tmp_path)
+    result = invoke(config_dir, *args, endpoint=closed_port_url())
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "owns model package group 'nope'" in result.stderr and "credit-risk" in result.stderr, result.stderr
+
+
 # ------------------------------------------------------------------ the role read commands assume
 
 

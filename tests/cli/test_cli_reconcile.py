@@ -214,7 +214,7 @@ def test_paginates_the_registry(gov: Gov, config_dir: Path, cli_calls: Counter):
 
 def test_unknown_group_exits_2(gov: Gov, config_dir: Path):
     result = run(config_dir, "reconcile", "--group", "nope")
-    assert result.exit_code == 2 and "not a governed group" in result.output
+    assert result.exit_code == 2 and "owns model package group 'nope'" in result.output
 
 
 # ------------------------------------------------------------------ registry stage names, unrecordable versions

@@ -9,6 +9,7 @@ import click
 
 from mlgov_cli.context import Context
 from mlgov_cli.errors import CliError, RuleViolation, aws_errors
+from mlgov_cli.decisions import use_case_for_group
 from mlgov_cli.options import read_role_option, stage_type, status_type, use_case_config
 from mlgov_cli.output import console, emit, emit_object, progress
 from mlgov_core import chain, queries, rules
@@ -137,6 +138,8 @@ def list_versions(ctx: Context, group: str | None, use_case: str | None, stage: 
         raise CliError("choose one of --group, --use-case, --stage/--status")
     if use_case:
         use_case_config(ctx, use_case)
+    if group:
+        use_case_for_group(ctx, group)
     table, dynamodb = _table(ctx, as_role)
     lookups: list[Callable[[], list[dict[str, Any]]]]
     if group:
@@ -247,6 +250,7 @@ def history_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @click.pass_obj
 def history(ctx: Context, group: str, version: int, verify: bool, as_role: str | None) -> None:
     """Who changed GROUP's VERSION, what, when and why: its state and full history (one Query)."""
+    use_case_for_group(ctx, group)
     table, dynamodb = _table(ctx, as_role)
     with aws_errors("querying the governance table"):
         # Exact numbers for the chain: a float is not what was hashed. Converted for display after.

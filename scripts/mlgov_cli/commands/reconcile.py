@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from mlgov_cli.context import Context
-from mlgov_cli.errors import CliError, aws_errors
+from mlgov_cli.decisions import use_case_for_group
+from mlgov_cli.errors import aws_errors
 from mlgov_cli.output import console, emit, progress
 from mlgov_core import reconcile as core
 from mlgov_core import rules
@@ -29,10 +30,9 @@ def reconcile(ctx: Context, groups: tuple[str, ...], dry_run: bool, workers: int
     items the registry-sync Lambda would have written where they are missing or stale. Idempotent:
     a second run fixes nothing. Versions the registry no longer has are reported, not deleted.
     """
+    for group in groups:
+        use_case_for_group(ctx, group)
     use_case_by_group = ctx.config.use_case_by_group()
-    unknown = [g for g in groups if g not in use_case_by_group]
-    if unknown:
-        raise CliError(f"not a governed group: {', '.join(unknown)} (governed: {', '.join(sorted(use_case_by_group))})")
     if dry_run:  # only reads: the read-only reviewer's role is enough
         sagemaker, dynamodb = ctx.reader_client("sagemaker", as_role), ctx.reader_client("dynamodb", as_role)
     else:  # the reconciler role: registry reads and writes to the governed groups' partitions, nothing else
