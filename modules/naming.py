@@ -231,6 +231,10 @@ class Names:
     def queue_alarm(queue_name: str) -> str:
         return f"{queue_name}-not-empty"
 
+    @property
+    def unmapped_stage_alarm(self) -> str:
+        return f"{self.prefix}-registry-stage-unmapped"
+
     @staticmethod
     def history_changed_alarm(function_name: str) -> str:
         return f"{function_name}-history-changed"
@@ -408,6 +412,7 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
         *(DerivedName("aws_cloudwatch_event_rule", n.rule(r), prefix) for r in GOVERNANCE_RULES),
         *(DerivedName("aws_sns_topic", n.alarm_topic(r), prefix) for r in (AccountRole.GOVERNANCE, AccountRole.TEST, AccountRole.PROD)),
         DerivedName("aws_cloudwatch_metric_alarm", n.history_changed_alarm(n.function("history-archive")), prefix),
+        DerivedName("aws_cloudwatch_metric_alarm", n.unmapped_stage_alarm, prefix),
     ]
     for short in GOVERNANCE_FUNCTIONS:
         function, queue = n.function(short), n.dead_letter_queue(short)

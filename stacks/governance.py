@@ -108,7 +108,7 @@ class GovernanceStack(AccountStack):
         ), function=sync, dead_letters=dead_letters)
         dead_letters.finalize()
         LogAlarm(self, "unmapped-stage-alarm", LogAlarmProps(
-            alarm_name=f"{platform.name_prefix}-registry-stage-unmapped", log_group_name=sync.log_group.name,
+            alarm_name=names.unmapped_stage_alarm, log_group_name=sync.log_group.name,
             description="registry-sync recorded a version whose ModelLifeCycle is outside the stage mapping "
                         "(governance.registry_stage_names); map the stage or fix the version in the registry",
             metric_name="RegistryStageUnmapped", message=UNMAPPED_LOG_MESSAGE, alarm_topic_arn=alarms.arn,

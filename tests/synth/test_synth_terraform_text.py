@@ -169,7 +169,7 @@ def _evaluated(texts: list[str], workdir: Path) -> list[str]:
 
 
 def test_the_walk_put_template_text_into_the_free_text_fields_and_they_reach_terraform(hostile, reached):
-    assert len(hostile["segments"]) >= 5, f"accepted: {sorted(hostile['segments'])}"
+    assert len(hostile["segments"]) >= 4, f"accepted: {sorted(hostile['segments'])}"
     assert MUST_REACH <= set(reached), f"reached: {sorted(reached)}; accepted: {sorted(hostile['segments'])}"
 
 
