@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 import time
+import traceback
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mlgov_config import AccountRole, MlgovConfig, load_config
+from mlgov_config.errors import ConfigError
 from mlgov_core import keys
 from modules.naming import Names
 from sandbox.accounts import AccountSession, assume
@@ -199,7 +201,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "config")
     parser.add_argument("--work", type=Path, default=REPO_ROOT / ".sandbox")
     args = parser.parse_args(argv)
-    result, lifecycle = run_demo(load_config(args.config), args.work, args.config)
+    try:
+        result, lifecycle = run_demo(load_config(args.config), args.work, args.config)
+    except ConfigError as error:
+        _say(f"demo: FAILED: {error}")
+        return 1
+    except Exception as error:  # noqa: BLE001 - one line for the reader; the traceback goes to a file
+        trace = args.work / "demo-failure.txt"
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        trace.write_text(traceback.format_exc())
+        first = (str(error).strip().splitlines() or [""])[0]
+        _say(f"demo: FAILED: {type(error).__name__}: {first}\n(the sandbox is stopped; details in {trace})")
+        return 1
     print_report(result)
     winner_serves_all = bool(lifecycle.serving_after_promotion) and all(
         versions == {lifecycle.winner} for versions in lifecycle.serving_after_promotion.values())

@@ -29,7 +29,11 @@ PLAN_SUMMARY = re.compile(r"^Plan: .+$", re.MULTILINE)
 # Under load the local server now and then loses a keep-alive connection mid-response (seen in CI as
 # "use of closed network connection" on a read). Such a failure says nothing about the stacks, so a
 # plan or apply that failed only that way runs once more; both are safe to repeat.
-TRANSPORT_FAILURE = re.compile(r"use of closed network connection|connection reset by peer|broken pipe|unexpected EOF")
+# "request send failed" is the AWS SDK's word for a request that got no HTTP response at all.
+TRANSPORT_FAILURE = re.compile(
+    r"use of closed network connection|connection reset by peer|broken pipe|unexpected EOF|request send failed")
+# The provider reports a failed AssumeRole as this heading block, followed by a block with the cause.
+ASSUME_ROLE_HEADING = re.compile(r"^Cannot assume IAM Role\s*$", re.MULTILINE)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -110,4 +114,5 @@ def plan(tf: Terraform, *args: str) -> subprocess.CompletedProcess[str]:
 
 def _only_transport_failures(stderr: str) -> bool:
     errors = stderr.split("Error: ")[1:]
-    return bool(errors) and all(TRANSPORT_FAILURE.search(block) for block in errors)
+    causes = [block for block in errors if not ASSUME_ROLE_HEADING.match(block)]
+    return bool(causes) and all(TRANSPORT_FAILURE.search(block) for block in causes)

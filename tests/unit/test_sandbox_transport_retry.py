@@ -48,3 +48,24 @@ def test_a_second_lost_connection_fails() -> None:
     with pytest.raises(TerraformError, match="use of closed network connection"):
         plan(tf)
     assert len(tf.calls) == 2
+
+
+ASSUME_ROLE_LOST = ("\nError: Cannot assume IAM Role\n\n  with provider[\"registry.terraform.io/hashicorp/aws\"],\n\n"
+                    "IAM Role (arn:aws:iam::222222222222:role/terraform) cannot be assumed.\n\n"
+                    "Error: operation error STS: AssumeRole, exceeded maximum number of attempts, 2, https response error "
+                    "StatusCode: 0, RequestID: , request send failed, Post \"http://127.0.0.1:1/\": EOF\n")
+ASSUME_ROLE_REFUSED = ("\nError: Cannot assume IAM Role\n\nIAM Role (arn:aws:iam::222222222222:role/terraform) cannot be assumed.\n\n"
+                       "Error: operation error STS: AssumeRole, https response error StatusCode: 403, AccessDenied\n")
+
+
+def test_an_assume_role_that_got_no_answer_is_planned_again() -> None:
+    tf = ScriptedTerraform([(1, ASSUME_ROLE_LOST), (0, "")])
+    assert plan(tf).returncode == 0
+    assert len(tf.calls) == 2
+
+
+def test_a_refused_assume_role_is_not_repeated() -> None:
+    tf = ScriptedTerraform([(1, ASSUME_ROLE_REFUSED)])
+    with pytest.raises(TerraformError, match="AccessDenied"):
+        plan(tf)
+    assert len(tf.calls) == 1
