@@ -118,23 +118,17 @@ def test_unreachable_endpoint(label, args, world, monkeypatch, tmp_path) -> None
     assert_one_line_exit_3(run_failing(world, url, args), "cannot reach AWS", url)
 
 
+@pytest.mark.parametrize(("codes", "message"), [(EXPIRED, "credentials have expired"), (THROTTLED, "throttled")],
+                         ids=["expired-credentials", "throttled"])
 @pytest.mark.parametrize("after_assume_role", [False, True], ids=["on-assume-role", "on-service-call"])
 @pytest.mark.parametrize(("label", "args"), invocations(), ids=[label for label, _ in invocations()])
-def test_expired_credentials(label, args, after_assume_role, world, failing_endpoint, monkeypatch, tmp_path) -> None:
+def test_aws_refusal(label, args, after_assume_role, codes, message, world, failing_endpoint, monkeypatch,
+                     tmp_path) -> None:
     fake_credentials(monkeypatch, tmp_path)
-    for code in EXPIRED:
+    for code in codes:
         failing_endpoint.failing.__init__(code=code, status=400, sts_ok=after_assume_role)
-        assert_one_line_exit_3(run_failing(world, failing_endpoint.url, args), "credentials have expired", code)
+        assert_one_line_exit_3(run_failing(world, failing_endpoint.url, args), message, code)
         assert failing_endpoint.failing.requests >= 1 + after_assume_role, "the command never reached the endpoint"
-
-
-@pytest.mark.parametrize("after_assume_role", [False, True], ids=["on-assume-role", "on-service-call"])
-@pytest.mark.parametrize(("label", "args"), invocations(), ids=[label for label, _ in invocations()])
-def test_throttled(label, args, after_assume_role, world, failing_endpoint, monkeypatch, tmp_path) -> None:
-    fake_credentials(monkeypatch, tmp_path)
-    for code in THROTTLED:
-        failing_endpoint.failing.__init__(code=code, status=400, sts_ok=after_assume_role)
-        assert_one_line_exit_3(run_failing(world, failing_endpoint.url, args), "throttled", code)
 
 
 def test_the_installed_entry_point_prints_one_line_not_a_traceback(world, tmp_path) -> None:
