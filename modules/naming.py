@@ -56,6 +56,24 @@ class Names:
         return f"{self.prefix}-audit-trail-{self.governance_account}-{self.region}"
 
     @property
+    def analytics_lake_bucket(self) -> str:
+        """The analytics lake (mlgov_core.lake_tables): the dashboard's data, projected from the table."""
+        return f"{self.prefix}-lake-{self.governance_account}-{self.region}"
+
+    @property
+    def athena_results_bucket(self) -> str:
+        return f"{self.prefix}-athena-{self.governance_account}-{self.region}"
+
+    @property
+    def glue_database(self) -> str:
+        # Glue and Athena names take lower case, digits and underscores only.
+        return f"{self.prefix}_governance".replace("-", "_")
+
+    @property
+    def athena_workgroup(self) -> str:
+        return f"{self.prefix}-governance"
+
+    @property
     def access_log_bucket(self) -> str:
         return self.access_log_bucket_for(self.governance_account)
 

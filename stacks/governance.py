@@ -128,6 +128,7 @@ class GovernanceStack(AccountStack):
         self._governance_roles(table, decisions, approver_role)
         self._audit_archive(table, alarms)
         self._audit_trail()
+        self._analytics(table, alarms)
         trust = platform.role_trust
         TableGuard(self, "table-guard", TableGuardProps(
             names=names, groups=tuple(uc.model_package_group.name for uc in config.use_cases.values()),
@@ -222,6 +223,10 @@ class GovernanceStack(AccountStack):
             powertools_layer_arn=settings.powertools_layer_arn, retention_days=settings.audit_retention_days,
             alarm_topic_arn=alarms.arn, log_retention_days=settings.log_retention_days,
         ), table=table)
+
+    def _analytics(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
+        """The governance dashboard's data: the lake (from the table's stream), its catalog and QuickSight."""
+        # issue 10: AnalyticsLake, AnalyticsCatalog and GovernanceDashboard are added here, in that order.
 
     def _audit_trail(self) -> None:
         """Who did what in this account: management events and the table's and buckets' data events."""

@@ -1,0 +1,1 @@
+"""Governance analytics: the dashboard's views (one SQL source for Athena, QuickSight and DuckDB)."""
