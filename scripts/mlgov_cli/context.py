@@ -53,6 +53,12 @@ class Context:
             raise CliError(f"config error:\n{err}") from None
 
     @cached_property
+    def caller_session(self) -> boto3.Session:
+        """The caller's own credentials, found once per command; boto3's default session would keep
+        the credentials of whatever ran first in this process."""
+        return boto3.Session()
+
+    @cached_property
     def names(self) -> Names:
         return Names.from_config(self.config)
 
@@ -77,7 +83,7 @@ class Context:
         if key not in self._sessions:
             platform = self.config.platform
             arn = self.names.partition.iam_arn(platform.account_id(role), f"role/{role_name}")
-            sts = boto3.client("sts", region_name=platform.home_region, endpoint_url=self.endpoint_url)
+            sts = self.caller_session.client("sts", region_name=platform.home_region, endpoint_url=self.endpoint_url)
             extra = {"SourceIdentity": person} if person else {}
             try:
                 creds = sts.assume_role(RoleArn=arn, RoleSessionName=person or session_name, **extra)["Credentials"]

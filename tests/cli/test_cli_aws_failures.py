@@ -111,6 +111,18 @@ def test_missing_credentials(label, args, world, monkeypatch, tmp_path) -> None:
     assert_one_line_exit_3(run_failing(world, closed_port_url(), args), "no AWS credentials found")
 
 
+def test_credentials_an_earlier_caller_found_are_not_reused(world, monkeypatch, tmp_path) -> None:
+    """A process that resolved credentials once (boto3's default session keeps them) and then lost them."""
+    import boto3
+
+    fake_credentials(monkeypatch, tmp_path)
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # put back after the test
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION.get_credentials() is not None
+    no_credentials(monkeypatch, tmp_path)
+    assert_one_line_exit_3(run_failing(world, closed_port_url(), ["status"]), "no AWS credentials found")
+
+
 @pytest.mark.parametrize(("label", "args"), invocations(), ids=[label for label, _ in invocations()])
 def test_unreachable_endpoint(label, args, world, monkeypatch, tmp_path) -> None:
     fake_credentials(monkeypatch, tmp_path)
