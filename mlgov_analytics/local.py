@@ -12,6 +12,7 @@ time-relative columns (days_in_stage) are reproducible.
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
@@ -84,9 +85,12 @@ def run_view(con: duckdb.DuckDBPyConnection, view: View, now: datetime | None = 
         cursor = con.execute(to_duckdb(view.sql, now))
     except duckdb.Error as error:
         raise LakeError(f"view {view.name}: {error}") from None
-    names = tuple(d[0] for d in cursor.description)
-    if names != view.column_names():
-        raise LakeError(f"view {view.name}: columns {list(names)}, the contract says {list(view.column_names())}")
+    # QuickSight declares the contract's columns; a view that drifts from them must fail here first.
+    got = [(d[0], str(d[1])) for d in cursor.description]
+    expected = [(c.name, DUCKDB_TYPES[c.type]) for c in view.columns]
+    if got != expected:
+        raise LakeError(f"view {view.name}: result columns {got}, the contract says {expected}")
+    names = view.column_names()
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
@@ -141,3 +145,26 @@ def download_lake(s3_client, bucket: str, dest: Path, archive_bucket: str | None
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return count
+
+
+@dataclass(frozen=True)
+class ScanStats:
+    """What one query read from the lake: the files it opened and the bytes it read from them."""
+
+    files: tuple[str, ...]
+    bytes_read: int
+    rows: int
+
+
+def scan_stats(con: duckdb.DuckDBPyConnection, duckdb_sql: str) -> ScanStats:
+    """Run a query with DuckDB's file-system log on: the evidence that a date filter pruned partitions."""
+    con.execute("CALL enable_logging('FileSystem')")
+    con.execute("CALL truncate_duckdb_logs()")
+    try:
+        rows = len(con.execute(duckdb_sql).fetchall())
+        files, read = con.execute(
+            "SELECT list(DISTINCT path ORDER BY path) FILTER (WHERE op = 'OPEN'), "
+            "coalesce(sum(bytes) FILTER (WHERE op = 'READ'), 0) FROM duckdb_logs_parsed('FileSystem')").fetchone()
+    finally:
+        con.execute("CALL disable_logging()")
+    return ScanStats(tuple(files or ()), int(read), rows)
