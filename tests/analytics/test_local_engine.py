@@ -1,0 +1,68 @@
+"""The local engine's edges: an empty lake, a bad lake file, a naive clock, and the S3 download."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from mlgov_analytics.local import ARCHIVE_DIR, LakeError, download_lake, run_views
+from mlgov_analytics.views import VIEWS
+
+
+def test_an_empty_lake_gives_empty_views_and_zero_breaches(tmp_path: Path):
+    result = run_views(tmp_path)
+    assert set(result) == {v.name for v in VIEWS}
+    assert result["sod_breaches"] == [{"breaches": 0}]
+    assert all(rows == [] for name, rows in result.items() if name != "sod_breaches")
+
+
+def test_a_wrongly_typed_value_names_the_view_and_the_file(tmp_path: Path):
+    path = tmp_path / "versions" / "x.json.gz"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(gzip.compress(b'{"version_id": "g#1", "version": "one"}\n'))
+    with pytest.raises(LakeError, match=r"view inventory: .*x\.json\.gz.*\"one\""):
+        run_views(tmp_path)
+
+
+def test_now_must_carry_a_timezone(tmp_path: Path):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        run_views(tmp_path, now=datetime(2026, 11, 10))
+
+
+@mock_aws
+def test_download_lake_copies_the_tables_and_the_archive(lake: Path, tmp_path: Path):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="lake")
+    s3.create_bucket(Bucket="archive")
+    objects = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*.json.gz"))
+    for key in objects:
+        s3.put_object(Bucket="lake", Key=key, Body=(lake / key).read_bytes())
+    s3.put_object(Bucket="lake", Key="athena-results/q.csv", Body=b"not a table")
+    s3.put_object(Bucket="archive", Key="history/dt=2026-11-01/a__b.json.gz", Body=gzip.compress(b"{}\n"))
+    dest = tmp_path / "copy"
+    (dest / "versions").mkdir(parents=True)
+    (dest / "versions" / "stale.json.gz").write_bytes(b"")
+
+    assert download_lake(s3, "lake", dest, archive_bucket="archive") == len(objects) + 1
+    copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json.gz"))
+    assert copied == sorted([*objects, f"{ARCHIVE_DIR}/history/dt=2026-11-01/a__b.json.gz"])
+    assert run_views(dest) == run_views(lake)
+
+
+@mock_aws
+def test_a_failed_download_keeps_the_previous_copy(tmp_path: Path):
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="lake")
+    s3.put_object(Bucket="lake", Key="versions/../../escape.json.gz", Body=b"x")
+    dest = tmp_path / "copy"
+    (dest / "versions").mkdir(parents=True)
+    (dest / "versions" / "kept.json.gz").write_bytes(b"kept")
+    with pytest.raises(LakeError, match=r"versions/\.\./\.\./escape\.json\.gz"):
+        download_lake(s3, "lake", dest)
+    assert (dest / "versions" / "kept.json.gz").read_bytes() == b"kept"
+    assert not (tmp_path / "copy.partial").exists() and not (tmp_path / "escape.json.gz").exists()
