@@ -1,5 +1,7 @@
 """The dashboard's charts: one Vega-Lite specification per non-table Visual, rendered to inline SVG.
 
+The visual's title is the page's figure caption (mlgov_analytics/html.py), not part of the chart.
+
 Why Vega-Lite through Altair and vl-convert: the specification is declarative data (testable as a
 dict, the same grammar QuickSight-like tools speak), Altair is a well-kept library for writing it,
 and vl-convert renders it offline in-process (no browser, no CDN, no Node), so the page stays a
@@ -47,15 +49,16 @@ def spec(visual: Visual, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"visual {visual.id}: column {column!r} is not in view {visual.view} ({', '.join(columns)})")
     counted = _measure_type(visual) == "bigint"
     chart = (_bar if visual.kind == "bar" else _line)(visual, counted, rows)
-    panel = [c for c in PANEL_COLUMNS if c in columns and c not in (visual.x, visual.color)] if not counted else []
+    # Each metric on its own scale, even when it is also the x axis (champion against challenger).
+    panel = [c for c in PANEL_COLUMNS if c in columns and c != visual.color] if not counted else []
     data = [_with_panel(row, panel) for row in rows]
     if panel:  # the data belongs to the facet alone, or every panel would draw every row
         chart = chart.properties(width=WIDTH, height=PANEL_HEIGHT).facet(
             row=alt.Row("panel:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
                                                                   labelOrient="top", labelFontWeight="bold")),
             data=alt.Data(values=data)).resolve_scale(y="independent")
-        return chart.properties(title=visual.title).to_dict()
-    return chart.properties(data=alt.Data(values=data), width=WIDTH, height=HEIGHT, title=visual.title).to_dict()
+        return chart.to_dict()
+    return chart.properties(data=alt.Data(values=data), width=WIDTH, height=HEIGHT).to_dict()
 
 
 def svg(visual: Visual, rows: Sequence[dict[str, Any]]) -> str:
@@ -120,9 +123,9 @@ def _kpi(visual: Visual, rows: Sequence[dict[str, Any]]) -> alt.Chart:
     value = sum(int(row.get(visual.y) or 0) for row in rows)
     color = "#2e7d32" if value == 0 else "#c62828"
     return (alt.Chart(alt.Data(values=[{"value": value}])).mark_text(fontSize=64, fontWeight="bold", color=color)
-            .encode(text="value:Q").properties(width=240, height=110, title=visual.title))
+            .encode(text="value:Q").properties(width=240, height=90))
 
 
 def _no_data(visual: Visual) -> alt.Chart:
     return (alt.Chart(alt.Data(values=[{"text": NO_DATA}])).mark_text(fontSize=16, color="#757575")
-            .encode(text="text:N").properties(width=WIDTH, height=80, title=visual.title))
+            .encode(text="text:N").properties(width=WIDTH, height=60))
