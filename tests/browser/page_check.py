@@ -2,8 +2,10 @@
 
 `check_page` fails on console errors and page errors, on any request that leaves the file (the page
 must be self-contained), on charts that did not draw (an svg with no size or no marks), on a
-`[data-kind]` visual other than a table without its svg, and on empty sections (a `section`, or the
-run of elements under an `h2`, with no text, table or chart). It keeps a full-page screenshot.
+`[data-kind]` visual other than a table without its svg, on empty sections (a `section`, or the
+run of elements under an `h2`, with no text, table or chart), and on Python's inner workings shown
+as text (a template that printed a method or an object instead of its value). It keeps a full-page
+screenshot.
 
 Chromium is Debian's (`apt-get install chromium`, .ci/run does it), driven by Playwright's sync API
 through `executable_path`, so no browser download is needed.
@@ -12,12 +14,15 @@ through `executable_path`, so no browser download is needed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CHROMIUM_ENV = "MLGOV_CHROMIUM"
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
+# What a template prints when it reaches a Python object instead of a value (Jinja's c.items is dict.items).
+LEAKED = re.compile(r"<(built-in method|bound method|function) [^>]*>|\bobject at 0x[0-9a-f]+")
 
 # Runs in the page: every chart, visual and section, and whether each has content a reader can see.
 INSPECT = """() => {
@@ -41,7 +46,7 @@ INSPECT = """() => {
       run.push(n); n = n.nextElementSibling; }
     return { id: h.id || '(no id)', title: h.innerText.trim(), content: hasContent(run) };
   });
-  return { title: document.title, svgs, visuals, sections: sections.concat(headings) };
+  return { title: document.title, svgs, visuals, sections: sections.concat(headings), text: document.body.innerText };
 }"""
 
 
@@ -123,6 +128,8 @@ def _judge(found: dict) -> list[str]:
     for section in found["sections"]:
         if not section["content"]:
             problems.append(f"section {section['title'] or section['id']!r} is empty")
+    for leak in sorted({m.group(0) for m in LEAKED.finditer(found["text"])}):
+        problems.append(f"the page shows Python's inner workings as text: {leak!r}")
     if not found["sections"]:
         problems.append("the page has no sections (no section element and no h2)")
     return problems

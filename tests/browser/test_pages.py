@@ -68,6 +68,7 @@ BROKEN = """<!DOCTYPE html><html><head><title>broken</title></head><body>
 <section id="hollow"><h2>Hollow section</h2><div> </div></section>
 <figure data-kind="bar" id="visual-missing"><figcaption>chart that never came</figcaption></figure>
 <svg width="100" height="50"></svg>
+<p>items: &lt;built-in method items of dict object at 0x7f00&gt;</p>
 <img src="https://example.invalid/x.png" alt="">
 <script>console.error("boom"); undefinedFunction();</script>
 </body></html>"""
@@ -81,7 +82,8 @@ def test_the_check_finds_each_kind_of_problem(chromium: str, tmp_path: Path, scr
     found = str(caught.value)
     for problem in ("console error: boom", "page error: ", "undefinedFunction", "requested https://example.invalid/x.png",
                     "section 'Nothing under me' is empty", "section 'Hollow section' is empty",
-                    "bar visual visual-missing has no chart", "chart svg #1 did not draw"):
+                    "bar visual visual-missing has no chart", "chart svg #1 did not draw",
+                    "inner workings as text: '<built-in method items of dict object at 0x7f00>'"):
         assert problem in found, (problem, found)
     assert "'Something'" not in found
     assert screenshot_path.exists()
