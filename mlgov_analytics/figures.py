@@ -26,6 +26,7 @@ from mlgov_core import rules
 
 CHART_KINDS = ("bar", "line", "kpi")
 WIDTH, HEIGHT, PANEL_HEIGHT = 560, 240, 160
+SMALL_COUNT = 10
 NO_DATA = "No data recorded yet"
 STAGE_SORT = [stage.value for stage in rules.STAGE_ORDER] + [rules.UNMAPPED]
 STATUS_COLORS = {"Approved": "#2e7d32", "Pending": "#f9a825", "Rejected": "#c62828", rules.UNMAPPED: "#757575"}
@@ -95,14 +96,21 @@ def _color(visual: Visual, rows: Sequence[dict[str, Any]]) -> alt.Color:
     return alt.Color(f"{visual.color}:N", title=visual.color.replace("_", " "))
 
 
-def _y(visual: Visual, counted: bool) -> alt.Y:
-    if counted:
-        return alt.Y(f"sum({visual.y}):Q", title=visual.y.replace("_", " "), axis=alt.Axis(tickMinStep=1, format="d"))
-    return alt.Y(f"{visual.y}:Q", title=visual.y.replace("_", " "))
+def _y(visual: Visual, counted: bool, rows: Sequence[dict[str, Any]]) -> alt.Y:
+    if not counted:
+        return alt.Y(f"{visual.y}:Q", title=visual.y.replace("_", " "))
+    # Counts tick at whole numbers: for a small top Vega would tick at halves (0, 0.5, 1) even with
+    # tickMinStep, so up to SMALL_COUNT the ticks are listed.
+    totals: dict[Any, int] = {}
+    for row in rows:
+        totals[row.get(visual.x)] = totals.get(row.get(visual.x), 0) + int(row.get(visual.y) or 0)
+    top = max(totals.values(), default=0)
+    axis = alt.Axis(format="d", values=list(range(top + 1))) if top <= SMALL_COUNT else alt.Axis(format="d", tickMinStep=1)
+    return alt.Y(f"sum({visual.y}):Q", title=visual.y.replace("_", " "), axis=axis)
 
 
 def _bar(visual: Visual, counted: bool, rows: Sequence[dict[str, Any]]) -> alt.Chart:
-    encoding: dict[str, Any] = {"x": _x(visual), "y": _y(visual, counted)}
+    encoding: dict[str, Any] = {"x": _x(visual), "y": _y(visual, counted, rows)}
     if visual.color:
         encoding["color"] = _color(visual, rows)
         if not counted:  # values side by side, never stacked
@@ -111,7 +119,7 @@ def _bar(visual: Visual, counted: bool, rows: Sequence[dict[str, Any]]) -> alt.C
 
 
 def _line(visual: Visual, counted: bool, rows: Sequence[dict[str, Any]]) -> alt.Chart:
-    encoding: dict[str, Any] = {"x": _x(visual), "y": _y(visual, counted)}
+    encoding: dict[str, Any] = {"x": _x(visual), "y": _y(visual, counted, rows)}
     if visual.color:
         encoding["color"] = _color(visual, rows)
     return alt.Chart().mark_line(point=True).encode(**encoding)

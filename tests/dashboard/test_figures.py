@@ -79,3 +79,15 @@ def test_a_visual_naming_a_column_its_view_lacks_is_refused() -> None:
         figures.spec(wrong, results()["stage_status_counts"])
     with pytest.raises(ValueError, match="is not a chart"):
         figures.spec(Visual("t", "t", "inventory", "table"), [])
+
+
+@pytest.mark.parametrize("top", [1, 3, 40])
+def test_count_axes_tick_at_whole_numbers_only(top: int) -> None:
+    import re
+
+    visual = BY_ID["overview-stage-status"]
+    rows = [{"use_case": "a", "risk_tier": "high", "stage": "Dev", "status": "Pending", "versions": top}]
+    labels = re.findall(r">([0-9.]+)</text>", figures.svg(visual, rows))
+    assert labels and all("." not in label for label in labels)
+    assert len(labels) == len(set(labels)), labels  # no 0, 1, 1 from ticks at halves
+    assert str(top) in labels
