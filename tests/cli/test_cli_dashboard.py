@@ -118,3 +118,12 @@ def test_an_unreadable_lake_names_it_and_writes_nothing(tmp_path: Path, config_d
     assert result.exit_code == EXIT_INPUT, result.output
     assert f"cannot read the lake at {lake}" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_an_out_folder_that_cannot_be_written_is_an_input_error(tmp_path: Path, config_dir: Path) -> None:
+    lake = write_lake(tmp_path / "lake")
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where the folder should be")
+    result = run(config_dir, "dashboard", "--lake", str(lake), "--out", str(blocker))
+    assert result.exit_code == EXIT_INPUT and f"cannot write the dashboard to {blocker}" in result.output
+    assert "Traceback" not in result.output and blocker.read_text().startswith("a file")
