@@ -124,6 +124,6 @@ def test_an_out_folder_that_cannot_be_written_is_an_input_error(tmp_path: Path, 
     lake = write_lake(tmp_path / "lake")
     blocker = tmp_path / "out"
     blocker.write_text("a file where the folder should be")
-    result = run(config_dir, "dashboard", "--lake", str(lake), "--out", str(blocker))
-    assert result.exit_code == EXIT_INPUT and f"cannot write the dashboard to {blocker}" in result.output
+    result = run(config_dir, "dashboard", "--lake", str(lake), "--out", str(blocker / "dashboards"))
+    assert result.exit_code == EXIT_INPUT and f"cannot write the dashboard to {blocker / 'dashboards'}" in result.output
     assert "Traceback" not in result.output and blocker.read_text().startswith("a file")
