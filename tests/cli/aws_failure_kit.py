@@ -2,7 +2,8 @@
 
 The endpoint answers each request in its protocol's error shape, as botocore parses it: query
 protocols (STS, IAM: a form body with Action=) get an <ErrorResponse> XML document, JSON protocols
-(DynamoDB, SageMaker, API Gateway) a body with ``__type`` and the x-amzn-ErrorType header. With
+(DynamoDB, SageMaker, API Gateway) a body with ``__type`` and the x-amzn-ErrorType header, S3
+(rest-xml, told by the signature's credential scope) an <Error> document. With
 ``sts_ok`` set, sts:AssumeRole succeeds first, so the command's own service calls get the error.
 """
 
@@ -71,6 +72,9 @@ class _Handler(BaseHTTPRequestHandler):
             failing.assumed.append(dict(parse_qsl(body)))
         if failing.sts_ok and "Action=AssumeRole" in body:
             self._send(200, "text/xml", ASSUMED, {})
+        elif "/s3/aws4_request" in (self.headers.get("Authorization") or ""):  # S3's rest-xml
+            self._send(failing.status, "application/xml", (
+                f"<Error><Code>{failing.code}</Code><Message>{message}</Message><RequestId>r1</RequestId></Error>"), {})
         elif "Action=" in body:  # query protocol
             self._send(failing.status, "text/xml", (
                 '<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>'

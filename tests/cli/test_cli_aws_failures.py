@@ -3,7 +3,7 @@
 Missing credentials, expired credentials, an unreachable endpoint and throttling (botocore's
 retries turned down with AWS_MAX_ATTEMPTS=1): each command registered on `cli` is driven into each.
 Expired and throttled are played twice: on the first call (sts:AssumeRole, query protocol) and on
-the command's own service calls after an AssumeRole that worked (JSON protocols).
+the command's own service calls after an AssumeRole that worked (JSON protocols, S3's rest-xml).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ ARGS = {
     "reconcile": [],
     "qa": ["--use-case", USE_CASE, "--version", "1", "--sample", "{sample}"],
     "report": ["--out", "{out}"],
+    "dashboard": ["--out", "{out}"],
 }
 # Read paths with their own role choice, driven too.
 EXTRA = {"reconcile --dry-run": ["reconcile", "--dry-run"]}
