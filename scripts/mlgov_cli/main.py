@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "reconcile",  # compliance officer: rebuild/repair the table from the registry
     "qa",  # QA: integration checks and QA metrics through the test API
     "report",  # compliance officer: governance report (HTML + Markdown)
+    "analytics",  # platform operator: rebuild the analytics lake from the table (backfill)
 )
 
 
