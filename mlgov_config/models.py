@@ -363,12 +363,17 @@ class Gates(Strict):
         return gates
 
 
+# A label the dashboard groups by, so a slug: free text would split one business into several spellings.
+LINE_OF_BUSINESS = r"^[a-z][a-z0-9-]{1,62}$"
+
+
 class UseCaseConfig(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,40}$")
     description: str = ""
     model_package_group: ModelPackageGroup
     owners: Owners
     risk_tier: RiskTier
+    line_of_business: str = Field(pattern=LINE_OF_BUSINESS)
     shared_with: list[AccountRole] = Field(default_factory=lambda: [AccountRole.DEV])
     # Existence and approval of these versions is checked against the registry by `mlgov check`.
     deployments: Deployments = Field(default_factory=Deployments)

@@ -15,17 +15,9 @@ history item in the table (history-archive counts them).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.lambda_event_source_mapping import (
-    LambdaEventSourceMapping,
-    LambdaEventSourceMappingDestinationConfig,
-    LambdaEventSourceMappingDestinationConfigOnFailure,
-    LambdaEventSourceMappingFilterCriteria,
-    LambdaEventSourceMappingFilterCriteriaFilter,
-)
 from constructs import Construct
 
 from mlgov_config.regions import partition_of
@@ -37,6 +29,7 @@ from modules.naming import Names
 from modules.policy import Statement
 from modules.python_function import PythonFunction, PythonFunctionProps
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
+from modules.stream_consumer import StreamConsumerProps, stream_consumer
 
 SERVICE_NAME = "history-archive"
 ARCHIVED_PREFIXES = (f"{archive.HISTORY_PREFIX}/", f"{archive.CHANGES_PREFIX}/")
@@ -115,18 +108,10 @@ class HistoryArchive(Construct):
                 Statement(sid="ArchiveHistory", actions=("s3:GetObject", "s3:PutObject"), resources=objects),
             ),
         ))
-        self.mapping = LambdaEventSourceMapping(
-            self, "stream",
-            event_source_arn=table.stream_arn, function_name=self.function.arn,
-            starting_position="TRIM_HORIZON", batch_size=props.batch_size,
-            bisect_batch_on_function_error=True, maximum_retry_attempts=props.max_retry_attempts,
-            maximum_record_age_in_seconds=-1, function_response_types=["ReportBatchItemFailures"],
-            filter_criteria=LambdaEventSourceMappingFilterCriteria(filter=[LambdaEventSourceMappingFilterCriteriaFilter(
-                pattern=json.dumps({"dynamodb": {"Keys": {keys.SORT_KEY: {"S": [{"prefix": keys.HISTORY_PREFIX}]}}}},
-                                   sort_keys=True))]),
-            destination_config=LambdaEventSourceMappingDestinationConfig(
-                on_failure=LambdaEventSourceMappingDestinationConfigOnFailure(destination_arn=self.dead_letters.arn)),
-        )
+        self.mapping = stream_consumer(self, "stream", StreamConsumerProps(
+            patterns=({"dynamodb": {"Keys": {keys.SORT_KEY: {"S": [{"prefix": keys.HISTORY_PREFIX}]}}}},),
+            batch_size=props.batch_size, max_retry_attempts=props.max_retry_attempts,
+        ), stream_arn=table.stream_arn, function_arn=self.function.arn, dead_letter_queue_arn=self.dead_letters.arn)
         self.dead_letters.finalize()
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else []
         CloudwatchMetricAlarm(

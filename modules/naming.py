@@ -376,7 +376,7 @@ INFERENCE_STAGE = "v1"  # the stage of every REST API the stacks create (modules
 APIGATEWAY_LOGS_ROLE = "mlgov-apigateway-logs"
 ACCESS_LOG_ACCOUNTS = (AccountRole.GOVERNANCE, AccountRole.DEV, AccountRole.TEST, AccountRole.PROD)
 # The Lambda functions of the governance stack, by their short names (stacks/governance.py).
-GOVERNANCE_FUNCTIONS = ("registry-sync", "metrics-ingest", "model-decisions", "history-archive")
+GOVERNANCE_FUNCTIONS = ("registry-sync", "metrics-ingest", "model-decisions", "history-archive", "lake-projection")
 # Roles people and pipelines assume, by short name, and the stack that creates them.
 ASSUMED_ROLES = ("model-approver", "compliance-officer", "table-reconciler", "external-registrar", "table-break-glass",
                  "data-scientist", "data-science-lead", "mlflow-tracking-server", "deployer")
@@ -406,7 +406,7 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
     at = "name_prefix, home_region"  # buckets carry both
     names = [
         DerivedName("aws_s3_bucket", n.artifact_bucket, at), DerivedName("aws_s3_bucket", n.audit_archive_bucket, at),
-        DerivedName("aws_s3_bucket", n.audit_trail_bucket, at),
+        DerivedName("aws_s3_bucket", n.audit_trail_bucket, at), DerivedName("aws_s3_bucket", n.analytics_lake_bucket, at),
         DerivedName("aws_s3_bucket", n.mlflow_artifact_bucket(platform.account_id(AccountRole.DEV)), at),
         *(DerivedName("aws_s3_bucket", n.access_log_bucket_for(platform.account_id(r)), at) for r in ACCESS_LOG_ACCOUNTS),
         *(DerivedName("aws_s3_bucket", n.capture_bucket(platform.account_id(r)), at) for r in (AccountRole.TEST, AccountRole.PROD)),

@@ -7,10 +7,11 @@ from constructs import Construct
 
 from mlgov_config import AccountRole, MlgovConfig
 from mlgov_config.regions import partition_of
-from mlgov_core import keys
+from mlgov_core import keys, lake
 from mlgov_core.settings import STAGE_NAMES_ENV
 from mlgov_core.sync import UNMAPPED_LOG_MESSAGE
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
+from modules.analytics_lake import AnalyticsLake, AnalyticsLakeProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
 from modules.break_glass_alarm import BreakGlassAlarm, BreakGlassAlarmProps
@@ -227,6 +228,16 @@ class GovernanceStack(AccountStack):
     def _analytics(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
         """The governance dashboard's data: the lake (from the table's stream), its catalog and QuickSight."""
         # issue 10: AnalyticsLake, AnalyticsCatalog and GovernanceDashboard are added here, in that order.
+        platform, names, settings = self.config.platform, self.names, self.config.platform.governance
+        self.lake = AnalyticsLake(self, "analytics-lake", AnalyticsLakeProps(
+            bucket_name=names.analytics_lake_bucket, function_name=names.function("lake-projection"),
+            account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
+            access_log_target=self.node.find_child("artifacts").access_logs,
+            dead_letter_queue_name=names.dead_letter_queue("lake-projection"),
+            powertools_layer_arn=settings.powertools_layer_arn, alarm_topic_arn=alarms.arn,
+            log_retention_days=settings.log_retention_days,
+            config_objects=tuple(sorted(lake.config_objects(self.config).items())),
+        ), table=table)
 
     def _audit_trail(self) -> None:
         """Who did what in this account: management events and the table's and buckets' data events."""

@@ -56,9 +56,14 @@ def _safe(value: str) -> str:
     return quote(value, safe="")
 
 
-def history_key(item: Mapping[str, Any]) -> str:
+def item_key(prefix: str, item: Mapping[str, Any]) -> str:
+    """``<prefix>/dt=<change day>/<pk>__<sk>.json.gz``: the archive's key, shared by the lake's history and metrics."""
     day = item.get("change_day") or timeparse.day_of(str(item["last_modified"]))
-    return f"{HISTORY_PREFIX}/dt={day}/{_safe(str(item['pk']))}__{_safe(str(item['sk']))}.json.gz"
+    return f"{prefix}/dt={day}/{_safe(str(item['pk']))}__{_safe(str(item['sk']))}.json.gz"
+
+
+def history_key(item: Mapping[str, Any]) -> str:
+    return item_key(HISTORY_PREFIX, item)
 
 
 def change_key(item_keys: Mapping[str, Any], sequence_number: str, at: datetime) -> str:
@@ -91,12 +96,12 @@ def put_once(bucket: str, key: str, data: bytes, client: Any = None) -> str:
 def archive_stream_record(record: Mapping[str, Any], bucket: str, client: Any = None) -> Archived:
     """One DynamoDB stream record (NEW_AND_OLD_IMAGES) of the governance table."""
     change = record.get("dynamodb") or {}
-    item_keys = _plain_image(change.get("Keys"))
+    item_keys = plain_image(change.get("Keys"))
     if not str(item_keys.get("sk", "")).startswith(keys.HISTORY_PREFIX):
         return Archived("", "skipped")  # the event source mapping filters these out; kept safe without it
     event = record.get("eventName")
     if event == "INSERT":
-        item = _plain_image(change["NewImage"])
+        item = plain_image(change["NewImage"])
         key = history_key(item)
         outcome = put_once(bucket, key, body(item), client)
         if outcome != "conflict":
@@ -104,13 +109,13 @@ def archive_stream_record(record: Mapping[str, Any], bucket: str, client: Any = 
     # MODIFY, REMOVE, or an INSERT whose key was archived with other content: keep the evidence.
     at = datetime.fromtimestamp(float(change.get("ApproximateCreationDateTime", 0)), tz=timezone.utc)
     evidence = {"event": event, "keys": item_keys, "sequence_number": change.get("SequenceNumber", ""),
-                "approximate_creation": at.isoformat(), "old": _plain_image(change.get("OldImage")),
-                "new": _plain_image(change.get("NewImage"))}
+                "approximate_creation": at.isoformat(), "old": plain_image(change.get("OldImage")),
+                "new": plain_image(change.get("NewImage"))}
     key = change_key(item_keys, str(change.get("SequenceNumber", "")), at)
     put_once(bucket, key, body(evidence), client)
     return Archived(key, "change recorded")
 
 
-def _plain_image(image: Mapping[str, Any] | None) -> dict[str, Any]:
+def plain_image(image: Mapping[str, Any] | None) -> dict[str, Any]:
     """A stream image (DynamoDB JSON) with Decimals kept, as the chain hashes them."""
     return {name: _deserializer.deserialize(value) for name, value in (image or {}).items()}

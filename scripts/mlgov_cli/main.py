@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "qa",  # QA: integration checks and QA metrics through the test API
     "report",  # compliance officer: governance report (HTML + Markdown)
     "dashboard",  # compliance officer: the governance dashboard as a local page (the lake's views on DuckDB)
+    "analytics",  # platform operator: rebuild the analytics lake from the table (backfill)
 )
 
 

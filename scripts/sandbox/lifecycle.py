@@ -86,7 +86,7 @@ def onboard_scratch(mlgov: Mlgov, source_config: Path) -> None:
     (scratch / "use_cases" / f"{USE_CASE}.yaml").unlink()
     mlgov("onboard", USE_CASE, "--description", "Probability of default for retail credit applications",
           "--group", USE_CASE, "--business", "head-of-retail-credit@example.com", "--ds-lead", "ds-lead-credit@example.com",
-          "--ml-engineer", "mle-credit@example.com", "--risk-tier", "high", "--shared-with", "dev,test,prod",
+          "--ml-engineer", "mle-credit@example.com", "--risk-tier", "high", "--line-of-business", "retail-credit", "--shared-with", "dev,test,prod",
           "--gate", "auc >= 0.75", "--gate", "p95_latency_ms <= 200", config_dir=scratch)
 
 

@@ -43,6 +43,7 @@ ARGS = {
     "qa": ["--use-case", USE_CASE, "--version", "1", "--sample", "{sample}"],
     "report": ["--out", "{out}"],
     "dashboard": ["--out", "{out}"],
+    "analytics": ["backfill", "--since", "2026-01-01"],
 }
 # Read paths with their own role choice, driven too.
 EXTRA = {"reconcile --dry-run": ["reconcile", "--dry-run"]}

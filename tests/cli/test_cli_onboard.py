@@ -14,7 +14,8 @@ from mlgov_config import load_config
 
 FLAGS = ["--description", "Card fraud: score transactions \"in flight\"", "--group", "card-fraud",
          "--business", "head-of-payments@example.com", "--ds-lead", "ds-lead-fraud@example.com",
-         "--ml-engineer", "mle-fraud@example.com", "--risk-tier", "high", "--shared-with", "dev,test,prod"]
+         "--ml-engineer", "mle-fraud@example.com", "--risk-tier", "high", "--line-of-business", "payments",
+         "--shared-with", "dev,test,prod"]
 
 
 @pytest.fixture
@@ -98,6 +99,7 @@ def test_template_reproduces_the_example_use_case(config_dir: Path) -> None:
                  "--group-description", example.model_package_group.description,
                  "--business", example.owners.business, "--ds-lead", example.owners.data_science_lead,
                  "--ml-engineer", example.owners.ml_engineer, "--risk-tier", example.risk_tier.value,
+                 "--line-of-business", example.line_of_business,
                  "--gate", "auc >= 0.75", "--gate", "p95_latency_ms <= 200")
     assert result.exit_code == 0, result.output
     onboarded = load_config(config_dir).use_cases["credit-risk"]
@@ -111,6 +113,7 @@ def test_template_reproduces_the_example_use_case(config_dir: Path) -> None:
     (["--business", "head of payments"], ["field 'owners.business'", "not an e-mail address"]),
     (["--ds-lead", "ds-lead@localhost"], ["field 'owners.data_science_lead'", "domain 'localhost'"]),
     (["--ml-engineer", "mle@exa mple.com"], ["field 'owners.ml_engineer'", "domain"]),
+    (["--line-of-business", "Retail Credit"], ["field 'line_of_business'", "Retail Credit"]),
 ])
 def test_refuses_what_aws_would_refuse_without_writing(config_dir: Path, extra: list[str], words: list[str]) -> None:
     before = snapshot(config_dir)

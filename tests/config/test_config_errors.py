@@ -145,6 +145,9 @@ CASES: list[tuple[str, Mutation, str, str | None, str | None]] = [
     ("use case invalid YAML", write(CREDIT_RISK, "name: credit-risk\n  owners: : x\n"), CREDIT_RISK, None, "not valid YAML"),
     ("use case name != file name", rename_use_case_file("credit"), "use_cases/credit.yaml", "name", "credit-risk"),
     ("use case bad risk tier", set_key(CREDIT_RISK, "risk_tier", "extreme"), CREDIT_RISK, "risk_tier", "extreme"),
+    ("use case missing line_of_business", del_key(CREDIT_RISK, "line_of_business"), CREDIT_RISK, "line_of_business", None),
+    ("use case line_of_business not a slug", set_key(CREDIT_RISK, "line_of_business", "Retail Credit"), CREDIT_RISK,
+     "line_of_business", "Retail Credit"),
     ("use case empty owner", set_key(CREDIT_RISK, "owners.business", ""), CREDIT_RISK, "owners.business", "''"),
     # use case: model package group name vs [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}
     ("group name with underscore", swap_group("credit_risk"), CREDIT_RISK, "model_package_group.name", "credit_risk"),

@@ -72,6 +72,8 @@ def validate_in_copy(config_dir: Path, name: str, text: str) -> None:
 @click.option("--ds-lead", required=True, metavar="EMAIL", help="Data science lead.")
 @click.option("--ml-engineer", required=True, metavar="EMAIL", help="ML engineer.")
 @click.option("--risk-tier", required=True, type=click.Choice([t.value for t in RiskTier]), help="Model risk tier.")
+@click.option("--line-of-business", required=True, metavar="SLUG",
+              help="Business unit the dashboard groups by, e.g. retail-credit (lower-case letters, digits, '-').")
 @click.option("--shared-with", default="dev,test,prod", show_default=True, metavar="ROLES",
               help="Consumer account roles that receive the group (comma-separated: dev,test,prod).")
 @click.option("--gate", "prod_gates", multiple=True, metavar="'METRIC OP N'",
@@ -80,7 +82,7 @@ def validate_in_copy(config_dir: Path, name: str, text: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Validate and print the file; write nothing.")
 @click.pass_obj
 def onboard(ctx: Context, name: str, description: str, group: str | None, group_description: str | None,
-            business: str, ds_lead: str, ml_engineer: str, risk_tier: str, shared_with: str,
+            business: str, ds_lead: str, ml_engineer: str, risk_tier: str, line_of_business: str, shared_with: str,
             prod_gates: tuple[str, ...], test_gates: tuple[str, ...], dry_run: bool) -> None:
     """Onboard use case NAME: write config/use_cases/NAME.yaml and print the pull-request steps.
 
@@ -91,7 +93,8 @@ def onboard(ctx: Context, name: str, description: str, group: str | None, group_
     Example:
       mlgov onboard credit-risk --description "Probability of default" --group credit-risk \\
         --business head-of-credit@example.com --ds-lead ds-lead@example.com \\
-        --ml-engineer mle@example.com --risk-tier high --shared-with dev,test,prod \\
+        --ml-engineer mle@example.com --risk-tier high --line-of-business retail-credit \\
+        --shared-with dev,test,prod \\
         --gate "auc >= 0.75" --gate "p95_latency_ms <= 200"
     """
     config_dir = Path(ctx.config_dir)
@@ -106,6 +109,7 @@ def onboard(ctx: Context, name: str, description: str, group: str | None, group_
         "name": name, "description": description.strip(), "group": group or name,
         "group_description": group_description if group_description is not None else f"Central registry of {name} model versions",
         "business": business, "ds_lead": ds_lead, "ml_engineer": ml_engineer, "risk_tier": risk_tier,
+        "line_of_business": line_of_business,
         "shared_with": parse_shared_with(shared_with), "prod_gates": list(prod_gates), "test_gates": list(test_gates),
     })
     validate_in_copy(config_dir, name, text)
