@@ -1,4 +1,4 @@
-"""Each view on the fixture lake (conftest.py) returns the rows worked out by hand from that lake."""
+"""Each view on the fixture lake (fixture_lake.py) returns the rows worked out by hand from that lake."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from conftest import CM, FD, NOW, build_lake
+from fixture_lake import CM, FD, NOW, build_lake
 from lake_kit import Lake
 
 from mlgov_analytics.local import run_views
