@@ -11,6 +11,7 @@ from mlgov_core import keys
 from mlgov_core.settings import STAGE_NAMES_ENV
 from mlgov_core.sync import UNMAPPED_LOG_MESSAGE
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
+from modules.analytics_catalog import AnalyticsCatalog, AnalyticsCatalogProps, reader_statements
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
 from modules.break_glass_alarm import BreakGlassAlarm, BreakGlassAlarmProps
@@ -163,7 +164,9 @@ class GovernanceStack(AccountStack):
             role_name=names.compliance_officer_role,
             trusted_principals=tuple(platform.role_trust.compliance_officer),
             description="Reviews the registry and the governance table; read-only",
-            statements=(registry_read, *release_read, table.grant_read("ReadGovernanceTable")),
+            statements=(registry_read, *release_read, table.grant_read("ReadGovernanceTable"),
+                        # The governance dashboard's data, queried through the Athena workgroup only.
+                        *reader_statements(names, (self.key.arn,))),
         ))
 
     def _metrics_path(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
@@ -227,6 +230,14 @@ class GovernanceStack(AccountStack):
     def _analytics(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
         """The governance dashboard's data: the lake (from the table's stream), its catalog and QuickSight."""
         # issue 10: AnalyticsLake, AnalyticsCatalog and GovernanceDashboard are added here, in that order.
+        # The catalog names the lake bucket by Names.analytics_lake_bucket (the lake is encrypted with self.key).
+        settings = self.config.platform.governance.analytics
+        self.analytics_catalog = AnalyticsCatalog(self, "analytics-catalog", AnalyticsCatalogProps(
+            names=self.names, account_id=self.account_id, region=self.config.platform.home_region, kms_key_arn=self.key.arn,
+            access_log_target=self.node.find_child("artifacts").access_logs,
+            bytes_scanned_cutoff_per_query=settings.bytes_scanned_cutoff_per_query,
+            results_retention_days=settings.results_retention_days, projection_start_date=settings.projection_start_date,
+        ))
 
     def _audit_trail(self) -> None:
         """Who did what in this account: management events and the table's and buckets' data events."""
