@@ -188,8 +188,8 @@ def reader_statements(names: Names, kms_key_arns: tuple[str, ...], tables: tuple
                       sid_prefix: str = "Analytics") -> tuple[Statement, ...]:
     """IAM statements to query the lake through the workgroup and nothing else: Athena on this
     workgroup, Glue reads of this database's tables, S3 reads of the lake's table prefixes, the
-    results bucket's results/ (Athena writes them as the caller), and the keys only inside S3 and
-    Athena requests. From names alone, so a role defined before the catalog can carry them."""
+    results bucket's results/ (Athena writes them as the caller), and the keys only inside S3
+    requests. From names alone, so a role defined before the catalog can carry them."""
     part, region, account = names.partition, names.region, names.governance_account
 
     def arn(service: str, resource: str) -> str:
@@ -214,8 +214,9 @@ def reader_statements(names: Names, kms_key_arns: tuple[str, ...], tables: tuple
         Statement(sid=f"{sid_prefix}LocateBuckets", actions=("s3:GetBucketLocation",), resources=(lake, results)),
         Statement(sid=f"{sid_prefix}WriteResults", actions=RESULTS_OBJECT_ACTIONS, resources=(f"{results}/{RESULTS_PREFIX}/*",)),
         Statement(sid=f"{sid_prefix}ListResults", actions=("s3:ListBucket", "s3:ListBucketMultipartUploads"), resources=(results,)),
-        # Lake objects and results are SSE-KMS: the keys are used only inside S3 (and Athena) requests here.
+        # Lake objects and results are SSE-KMS (the workgroup's SSE_KMS: S3, not Athena, calls KMS), so
+        # the keys are used only inside S3 requests in this region.
         Statement(sid=f"{sid_prefix}UseKeysThroughS3", actions=("kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey"),
                   resources=tuple(dict.fromkeys(kms_key_arns)),
-                  conditions={"StringEquals": {"kms:ViaService": [part.service_host("s3", region), part.service_host("athena", region)]}}),
+                  conditions={"StringEquals": {"kms:ViaService": [part.service_host("s3", region)]}}),
     )

@@ -150,7 +150,7 @@ def test_compliance_officer_reads_through_the_workgroup_only(governance):
     assert lake_objects == {f"arn:aws:s3:::{NAMES.analytics_lake_bucket}/{t.prefix}/*" for t in TABLES}
     assert granted_on("s3:PutObject") == {f"arn:aws:s3:::{NAMES.athena_results_bucket}/results/*"}
     [kms] = [s for s in allows if "kms:Decrypt" in actions(s)]
-    assert kms["Condition"]["StringEquals"]["kms:ViaService"] == [f"s3.{NAMES.region}.amazonaws.com", f"athena.{NAMES.region}.amazonaws.com"]
+    assert kms["Condition"]["StringEquals"]["kms:ViaService"] == [f"s3.{NAMES.region}.amazonaws.com"]
     # Reading is all it may do with the data: no Glue, Athena admin or lake writes.
     granted = {a for s in allows for a in actions(s)}
     assert not granted & {"glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "athena:UpdateWorkGroup",
