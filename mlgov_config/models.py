@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timezone
 from enum import Enum
 from typing import Annotated, Literal
 
@@ -72,6 +73,36 @@ class TrailSettings(Strict):
     retention_days: int = Field(default=365, ge=1, le=36500)
 
 
+# Athena refuses a per-query data usage control below 10 MB.
+ATHENA_MIN_BYTES_SCANNED_CUTOFF = 10 * 1024 * 1024
+# Partition projection reads dates as yyyy-MM-dd from this day on; earlier days are not projected.
+PROJECTION_EARLIEST = date(2000, 1, 1)
+
+
+class AnalyticsSettings(Strict):
+    """The governance dashboard's catalog and query engine (modules/analytics_catalog.py)."""
+
+    # Athena cancels any query of the workgroup that scans more than this (bytes): a runaway
+    # dashboard or analyst query costs at most this much.
+    bytes_scanned_cutoff_per_query: int = Field(default=1024 * 1024 * 1024, ge=ATHENA_MIN_BYTES_SCANNED_CUTOFF)
+    # Query results (and QuickSight's staged downloads) in the results bucket expire after this.
+    results_retention_days: int = Field(default=30, ge=1, le=3650)
+    # The first dt partition projection knows (history/ and metrics/); make it the platform's first day.
+    projection_start_date: date = date(2024, 1, 1)
+
+    @field_validator("projection_start_date")
+    @classmethod
+    def _projection_start(cls, v: date) -> date:
+        if isinstance(v, datetime):
+            raise ValueError(f"{v} is a timestamp; give a day (YYYY-MM-DD)")
+        if v < PROJECTION_EARLIEST:
+            raise ValueError(f"{v} is before {PROJECTION_EARLIEST}")
+        # A start after today projects no partition at all: every history query would read nothing.
+        if v > datetime.now(timezone.utc).date():
+            raise ValueError(f"{v} is in the future; the projection would cover no day")
+        return v
+
+
 class GovernanceSettings(Strict):
     deletion_protection: bool = True
     log_retention_days: int = Field(default=365, ge=1)
@@ -83,6 +114,7 @@ class GovernanceSettings(Strict):
     # audit trail's copy nobody can remove. Like artifact_retention_days, it cannot be undone.
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
     trail: TrailSettings = Field(default_factory=TrailSettings)
+    analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
     # In home_region: Lambda uses only layers of the function's own region (checked by the loader).
     powertools_layer_arn: LayerArn
     alarm_email: EmailOrNone = ""

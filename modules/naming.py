@@ -348,6 +348,8 @@ NAME_LIMITS: dict[str, NameLimit] = {
     "aws_ecr_repository": NameLimit("name", "ECR repository name", 256, 2),
     "aws_api_gateway_rest_api": NameLimit("name", "API Gateway REST API name", None),
     "aws_ram_resource_share": NameLimit("name", "RAM resource share name", None),
+    "aws_athena_workgroup": NameLimit("name", "Athena workgroup name", 128),
+    "aws_glue_catalog_database": NameLimit("name", "Glue database name", 255),
 }
 
 # content_name() names these after their content; the digest is unknown before synth, its length is not.
@@ -431,6 +433,9 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
         *(DerivedName("aws_sns_topic", n.alarm_topic(r), prefix) for r in (AccountRole.GOVERNANCE, AccountRole.TEST, AccountRole.PROD)),
         DerivedName("aws_cloudwatch_metric_alarm", n.history_changed_alarm(n.function("history-archive")), prefix),
         DerivedName("aws_cloudwatch_metric_alarm", n.unmapped_stage_alarm, prefix),
+        DerivedName("aws_s3_bucket", n.athena_results_bucket, at),
+        DerivedName("aws_athena_workgroup", n.athena_workgroup, prefix),
+        DerivedName("aws_glue_catalog_database", n.glue_database, prefix),
     ]
     for short in GOVERNANCE_FUNCTIONS:
         function, queue = n.function(short), n.dead_letter_queue(short)

@@ -11,6 +11,7 @@ from mlgov_core import keys, lake
 from mlgov_core.settings import STAGE_NAMES_ENV
 from mlgov_core.sync import UNMAPPED_LOG_MESSAGE
 from modules.alarm_topic import AlarmTopic, AlarmTopicProps
+from modules.analytics_catalog import AnalyticsCatalog, AnalyticsCatalogProps, reader_statements
 from modules.analytics_lake import AnalyticsLake, AnalyticsLakeProps
 from modules.artifact_store import ArtifactStore, ArtifactStoreProps
 from modules.audit_trail import AuditTrail, AuditTrailProps
@@ -164,7 +165,9 @@ class GovernanceStack(AccountStack):
             role_name=names.compliance_officer_role,
             trusted_principals=tuple(platform.role_trust.compliance_officer),
             description="Reviews the registry and the governance table; read-only",
-            statements=(registry_read, *release_read, table.grant_read("ReadGovernanceTable")),
+            statements=(registry_read, *release_read, table.grant_read("ReadGovernanceTable"),
+                        # The governance dashboard's data, queried through the Athena workgroup only.
+                        *reader_statements(names, (self.key.arn,))),
         ))
 
     def _metrics_path(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
@@ -227,7 +230,6 @@ class GovernanceStack(AccountStack):
 
     def _analytics(self, table: GovernanceTable, alarms: AlarmTopic) -> None:
         """The governance dashboard's data: the lake (from the table's stream), its catalog and QuickSight."""
-        # issue 10: AnalyticsLake, AnalyticsCatalog and GovernanceDashboard are added here, in that order.
         platform, names, settings = self.config.platform, self.names, self.config.platform.governance
         self.lake = AnalyticsLake(self, "analytics-lake", AnalyticsLakeProps(
             bucket_name=names.analytics_lake_bucket, function_name=names.function("lake-projection"),
@@ -238,6 +240,13 @@ class GovernanceStack(AccountStack):
             log_retention_days=settings.log_retention_days,
             config_objects=tuple(sorted(lake.config_objects(self.config).items())),
         ), table=table)
+        self.analytics_catalog = AnalyticsCatalog(self, "analytics-catalog", AnalyticsCatalogProps(
+            names=self.names, account_id=self.account_id, region=self.config.platform.home_region, kms_key_arn=self.key.arn,
+            access_log_target=self.node.find_child("artifacts").access_logs,
+            bytes_scanned_cutoff_per_query=settings.analytics.bytes_scanned_cutoff_per_query,
+            results_retention_days=settings.analytics.results_retention_days,
+            projection_start_date=settings.analytics.projection_start_date,
+        ))
 
     def _audit_trail(self) -> None:
         """Who did what in this account: management events and the table's and buckets' data events."""

@@ -20,7 +20,7 @@ from terraform_cli import Terraform, TerraformError
 OVERRIDE_FILE = "sandbox_override.tf.json"
 # Every service the stacks call; the provider refuses unknown endpoint names, so list only real ones.
 ENDPOINT_SERVICES = (
-    "apigateway", "cloudtrail", "cloudwatch", "cloudwatchlogs", "dynamodb", "ecr", "events", "iam", "kms", "lambda",
+    "apigateway", "athena", "cloudtrail", "cloudwatch", "cloudwatchlogs", "dynamodb", "ecr", "events", "glue", "iam", "kms", "lambda",
     "ram", "s3", "sagemaker", "sns", "sqs", "sts",
 )
 FAILED_RESOURCE = re.compile(r"^\s*with (\S+),", re.MULTILINE)

@@ -21,6 +21,8 @@ LITERAL_NAMES = {
     ("aws_api_gateway_request_validator", "name"): 1024, ("aws_api_gateway_stage", "stage_name"): 128,
     ("aws_cloudwatch_event_target", "target_id"): 64, ("aws_lambda_permission", "statement_id"): 100,
     ("aws_cloudwatch_log_metric_filter", "name"): 512,
+    # The lake's tables and the views (mlgov_core.lake_tables, mlgov_analytics.views): contract names.
+    ("aws_glue_catalog_table", "name"): 255, ("aws_athena_named_query", "name"): 128,
 }
 NAME_ARGUMENTS = {"name", "bucket", "function_name", "alarm_name", "tracking_server_name", "model_package_group_name",
                   "stage_name", "target_id", "statement_id"}

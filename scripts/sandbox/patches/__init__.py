@@ -36,6 +36,8 @@ PATCHES = (
     "sts_cloudtrail_events",
     "apigateway_policy_readback",
     "apigateway_execute",  # nothing to wrap: served by server.py (ANY /_mlgov/execute-api/...)
+    "athena_update_workgroup",
+    "athena_delete_named_query",
     # Last: outermost on the SageMaker writes it governs, so a refused call reaches no patch that
     # stores a field or emits an event.
     "sagemaker_authorization",
