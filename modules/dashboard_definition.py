@@ -47,14 +47,16 @@ def _type(view: View, name: str) -> str:
 
 
 def _dimension(view: View, name: str, field_id: str, where: str) -> dict[str, Any]:
+    column = _column(view, name, where)
     kind = "numerical_dimension_field" if _type(view, name) in NUMERIC else "categorical_dimension_field"
-    return {kind: [{"field_id": field_id, "column": [_column(view, name, where)]}]}
+    return {kind: [{"field_id": field_id, "column": [column]}]}
 
 
 def _measure(view: View, name: str, field_id: str, where: str) -> dict[str, Any]:
+    column = _column(view, name, where)
     if _type(view, name) not in NUMERIC:
         raise DefinitionError(f"{where}: measure {name!r} of view {view.name!r} is {_type(view, name)}, not a number")
-    return {"numerical_measure_field": [{"field_id": field_id, "column": [_column(view, name, where)],
+    return {"numerical_measure_field": [{"field_id": field_id, "column": [column],
                                          "aggregation_function": [{"simple_numerical_aggregation": "SUM"}]}]}
 
 

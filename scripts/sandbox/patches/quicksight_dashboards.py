@@ -25,7 +25,8 @@ def _new_version(record: dict[str, Any], params: dict[str, Any]) -> dict[str, An
 def _version(self: Any, record: dict[str, Any]) -> dict[str, Any]:
     from moto.quicksight.exceptions import ResourceNotFoundException
 
-    wanted = self._get_param("VersionNumber")
+    # In the path for UpdateDashboardPublishedVersion, in the query ("version-number") for the Describes.
+    wanted = self._get_param("VersionNumber") or (self.querystring.get("version-number") or [None])[0]
     number = int(wanted) if wanted else record["PublishedVersionNumber"]
     if not 1 <= number <= len(record["Versions"]):
         raise ResourceNotFoundException(f"dashboard {record['DashboardId']} has no version {number}")
