@@ -131,7 +131,7 @@ def test_sheets_and_visuals_are_the_contracts(dashboard):
         for (kind, body), contract in zip(visuals, expected.visuals):
             assert one(one(body["title"])["format_text"])["plain_text"] == contract.title
             columns = {c["column_name"] for c in _columns(body)}
-            wanted = set(BY_NAME[contract.view].column_names()) if kind == "table" else {x for x in (contract.x, contract.y, contract.color) if x}
+            wanted = set(BY_NAME[contract.view].column_names()) if contract.kind == "table" else {x for x in (contract.x, contract.y, contract.color) if x}
             assert columns == wanted and {c["data_set_identifier"] for c in _columns(body)} == {contract.view}
 
 

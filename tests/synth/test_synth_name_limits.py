@@ -21,6 +21,9 @@ LITERAL_NAMES = {
     ("aws_api_gateway_request_validator", "name"): 1024, ("aws_api_gateway_stage", "stage_name"): 128,
     ("aws_cloudwatch_event_target", "target_id"): 64, ("aws_lambda_permission", "statement_id"): 100,
     ("aws_cloudwatch_log_metric_filter", "name"): 512,
+    # QuickSight display names (titles from mlgov_analytics; the ids carry the prefix): API reference limits.
+    ("aws_quicksight_data_source", "name"): 128, ("aws_quicksight_data_set", "name"): 128,
+    ("aws_quicksight_dashboard", "name"): 2048,
 }
 NAME_ARGUMENTS = {"name", "bucket", "function_name", "alarm_name", "tracking_server_name", "model_package_group_name",
                   "stage_name", "target_id", "statement_id"}

@@ -68,6 +68,14 @@ def create(response: Any, kind: str, extra: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def delete(response: Any, kind: str) -> str:
+    """A Delete*: the record goes, the answer names it."""
+    record = find(response, kind)
+    id_member = KINDS[kind][1]
+    del records(response, kind)[record[id_member]]
+    return reply(Arn=record["Arn"], **{id_member: record[id_member]})
+
+
 def update(record: dict[str, Any], params: dict[str, Any], keep: tuple[str, ...]) -> None:
     """An Update replaces every member it may carry: absent ones are cleared, as AWS does."""
     for key in [k for k in record if k not in keep]:

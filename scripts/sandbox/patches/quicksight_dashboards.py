@@ -100,9 +100,7 @@ def apply() -> None:
 
     @add_method(R, "delete_dashboard")
     def delete(self: Any) -> str:
-        record = qs.find(self, KIND)
-        del qs.records(self, KIND)[record["DashboardId"]]
-        return qs.reply(Arn=record["Arn"], DashboardId=record["DashboardId"])
+        return qs.delete(self, KIND)
 
     @add_method(R, "list_dashboards")
     def list_(self: Any) -> str:

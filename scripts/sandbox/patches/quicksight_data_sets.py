@@ -57,9 +57,7 @@ def apply() -> None:
 
     @add_method(R, "delete_data_set")
     def delete(self: Any) -> str:
-        record = qs.find(self, KIND)
-        del qs.records(self, KIND)[record["DataSetId"]]
-        return qs.reply(Arn=record["Arn"], DataSetId=record["DataSetId"])
+        return qs.delete(self, KIND)
 
     @add_method(R, "list_data_sets")
     def list_(self: Any) -> str:

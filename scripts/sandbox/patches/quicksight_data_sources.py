@@ -40,9 +40,7 @@ def apply() -> None:
 
     @add_method(R, "delete_data_source")
     def delete(self: Any) -> str:
-        record = qs.find(self, KIND)
-        del qs.records(self, KIND)[record["DataSourceId"]]
-        return qs.reply(Arn=record["Arn"], DataSourceId=record["DataSourceId"])
+        return qs.delete(self, KIND)
 
     @add_method(R, "list_data_sources")
     def list_(self: Any) -> str:
