@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mlgov_core.lake_tables import Column
+import sqlglot
+from sqlglot import exp
+
+from mlgov_core.lake_tables import TABLES, Column
 
 
 @dataclass(frozen=True)
@@ -211,3 +214,18 @@ VIEWS: tuple[View, ...] = (
 )
 
 BY_NAME = {view.name: view for view in VIEWS}
+
+
+def qualified_sql(view: View, database: str) -> str:
+    """The view's SQL with each lake table qualified by the Glue database.
+
+    QuickSight's custom SQL has no database setting (Athena would look in ``default``), while the
+    named queries and DuckDB take the bare names; qualifying the parsed query keeps one source text.
+    """
+    lake_tables = {table.name for table in TABLES}
+    tree = sqlglot.parse_one(view.sql, read="athena")
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if table.name in lake_tables and table.name not in ctes and not table.db:
+            table.set("db", exp.to_identifier(database))
+    return tree.sql(dialect="athena", pretty=True)

@@ -101,6 +101,36 @@ class AnalyticsSettings(Strict):
         if v > datetime.now(timezone.utc).date():
             raise ValueError(f"{v} is in the future; the projection would cover no day")
         return v
+# QuickSight's names: namespaces as its API allows them (letters, digits, . _ -; 64), and group names
+# kept to the characters an ARN path and a config file carry unquoted (the API allows more).
+QUICKSIGHT_NAMESPACE = r"^[A-Za-z0-9._-]{1,64}$"
+QUICKSIGHT_GROUP = r"^[A-Za-z0-9][A-Za-z0-9._@+=-]{0,127}$"
+
+
+class DashboardSettings(Strict):
+    """The QuickSight governance dashboard (modules/governance_dashboard.py)."""
+
+    # QuickSight needs the account's subscription (Enterprise edition for groups and APIs), which no
+    # Terraform here creates: false leaves every QuickSight resource out until the account has one.
+    enabled: bool = True
+    namespace: str = Field(default="default", pattern=QUICKSIGHT_NAMESPACE)
+    # QuickSight groups (created in QuickSight or synced from the identity provider): compliance
+    # officers may view the dashboard and its data; platform admins own them.
+    compliance_officer_group: str = Field(default="mlgov-compliance-officers", pattern=QUICKSIGHT_GROUP)
+    admin_group: str = Field(default="mlgov-platform-admins", pattern=QUICKSIGHT_GROUP)
+    # The IAM role QuickSight's service uses in this account (named in QuickSight's admin settings);
+    # the stack grants it the lake, Athena and the key and nothing else. A name, no path.
+    service_role_name: str = Field(default="aws-quicksight-service-role-v0", pattern=r"^[\w+=,.@-]{1,64}$")
+    # The region where the account's QuickSight users and groups live (chosen at subscription); group
+    # ARNs name it, whichever region the dashboard is in. None: the home region.
+    identity_region: Region | None = None
+
+    @model_validator(mode="after")
+    def _distinct_groups(self) -> "DashboardSettings":
+        if self.compliance_officer_group == self.admin_group:
+            raise ValueError(f"compliance_officer_group and admin_group are both {self.admin_group!r}; readers must not own "
+                             "the dashboard")
+        return self
 
 
 class GovernanceSettings(Strict):
@@ -115,6 +145,7 @@ class GovernanceSettings(Strict):
     audit_retention_days: int = Field(default=365, ge=1, le=36500)
     trail: TrailSettings = Field(default_factory=TrailSettings)
     analytics: AnalyticsSettings = Field(default_factory=AnalyticsSettings)
+    dashboard: DashboardSettings = Field(default_factory=DashboardSettings)
     # In home_region: Lambda uses only layers of the function's own region (checked by the loader).
     powertools_layer_arn: LayerArn
     alarm_email: EmailOrNone = ""
@@ -244,6 +275,9 @@ class PlatformConfig(Strict):
 
     def account_id(self, role: AccountRole) -> str:
         return self.accounts[role]
+
+    def quicksight_identity_region(self) -> str:
+        return self.governance.dashboard.identity_region or self.home_region
 
     def artifact_bucket(self) -> str:
         return artifact_bucket_name(self.name_prefix, self.account_id(AccountRole.GOVERNANCE), self.home_region)

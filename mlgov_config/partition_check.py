@@ -44,6 +44,9 @@ def platform_problems(platform: PlatformConfig) -> list[str]:
         if partition_of(backend).id != home else []
     problems += [_mixed(field, value, partition, platform)
                  for field, value, partition in _arn_partitions(platform) if partition != home]
+    identity = platform.quicksight_identity_region()
+    if partition_of(identity).id != home:  # QuickSight's group ARNs name it; a grant never crosses partitions
+        problems.append(_mixed("governance.dashboard.identity_region", identity, partition_of(identity).id, platform))
     layer_region = platform.governance.powertools_layer_arn.split(":")[3]
     if not problems and layer_region != platform.home_region:
         problems.append(f"field 'governance.powertools_layer_arn': the layer is in {layer_region!r}; Lambda adds "

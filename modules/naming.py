@@ -73,6 +73,31 @@ class Names:
     def athena_workgroup(self) -> str:
         return f"{self.prefix}-governance"
 
+    # QuickSight ids (data source, data sets, dashboard) are per account and region; the prefix keeps
+    # two installations in one account apart.
+    @property
+    def quicksight_data_source(self) -> str:
+        return f"{self.prefix}-governance-athena"
+
+    def quicksight_data_set(self, view: str) -> str:
+        return f"{self.prefix}-{view.replace('_', '-')}"
+
+    @property
+    def quicksight_dashboard(self) -> str:
+        return f"{self.prefix}-governance"
+
+    @property
+    def quicksight_service_policy(self) -> str:
+        """The customer-managed policy attached to QuickSight's service role (its own, not the console's)."""
+        return f"{self.prefix}-quicksight-governance-analytics"
+
+    def quicksight_group_arn(self, identity_region: str, namespace: str, group: str) -> str:
+        return self.partition.arn("quicksight", identity_region, self.governance_account, f"group/{namespace}/{group}")
+
+    def quicksight_arn(self, kind: str, resource_id: str) -> str:
+        """kind: datasource, dataset or dashboard (QuickSight's ARN forms)."""
+        return self._arn("quicksight", f"{kind}/{resource_id}")
+
     @property
     def access_log_bucket(self) -> str:
         return self.access_log_bucket_for(self.governance_account)
@@ -426,7 +451,7 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
         DerivedName("aws_cloudwatch_log_group", n.api_access_log_group(n.decision_api), prefix),
         DerivedName("aws_cloudwatch_log_group", execution_log_group(API_ID_PLACEHOLDER, INFERENCE_STAGE), prefix),
         DerivedName("aws_iam_role", APIGATEWAY_LOGS_ROLE, prefix),
-        *(DerivedName("aws_iam_policy", p, prefix) for p in (n.role_boundary, n.decider_boundary)),
+        *(DerivedName("aws_iam_policy", p, prefix) for p in (n.role_boundary, n.decider_boundary, n.quicksight_service_policy)),
         *(DerivedName("aws_iam_role", n.role(r), prefix) for r in ASSUMED_ROLES),
         DerivedName("aws_iam_role", publisher_role_name(n.prefix), prefix),
         *(DerivedName("aws_cloudwatch_event_rule", n.rule(r), prefix) for r in GOVERNANCE_RULES),

@@ -19,6 +19,7 @@ from modules.break_glass_alarm import BreakGlassAlarm, BreakGlassAlarmProps
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.encryption_key import EncryptionKey, EncryptionKeyProps
 from modules.governance_table import GovernanceTable, GovernanceTableProps
+from modules.governance_dashboard import GovernanceDashboard, GovernanceDashboardProps
 from modules.table_guard import TableGuard, TableGuardProps
 from modules.history_archive import HistoryArchive, HistoryArchiveProps
 from modules.log_alarm import LogAlarm, LogAlarmProps
@@ -247,6 +248,14 @@ class GovernanceStack(AccountStack):
             results_retention_days=settings.analytics.results_retention_days,
             projection_start_date=settings.analytics.projection_start_date,
         ))
+        dashboard = settings.dashboard
+        if dashboard.enabled:  # off until the account has a QuickSight subscription (config/platform.yaml)
+            GovernanceDashboard(self, "governance-dashboard", GovernanceDashboardProps(
+                names=names, account_id=self.account_id, region=platform.home_region, kms_key_arn=self.key.arn,
+                compliance_officer_group=dashboard.compliance_officer_group, admin_group=dashboard.admin_group,
+                service_role_name=dashboard.service_role_name, identity_region=platform.quicksight_identity_region(),
+                namespace=dashboard.namespace,
+            ))
 
     def _audit_trail(self) -> None:
         """Who did what in this account: management events and the table's and buckets' data events."""

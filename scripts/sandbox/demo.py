@@ -34,6 +34,7 @@ from modules.naming import Names
 from sandbox.accounts import AccountSession, assume
 from sandbox.lifecycle import LifecycleResult, run_lifecycle
 from sandbox.process import SandboxProcess
+from sandbox.quicksight_subscription import subscribe
 from sandbox.stacks import ApplyResult, apply_stack, replan_changes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +147,9 @@ def deployed_sandbox(config: MlgovConfig, work_root: Path, stacks: tuple[Account
         # The four accounts are members of the configured organisation, as aws:PrincipalOrgID will find them.
         sandbox.set_organization(config.platform.organization_id, sorted(config.platform.accounts.values()))
         deployed = Deployed(config, sandbox, Names.from_config(config), DemoResult(), work_root, terraform_root)
+        dashboard = config.platform.governance.dashboard
+        if AccountRole.GOVERNANCE in stacks and dashboard.enabled:  # the stack attaches a policy to its service role
+            subscribe(deployed.governance().client("iam"), dashboard.service_role_name)
         deployed.apply_side_by_side(stacks)
         yield deployed
 

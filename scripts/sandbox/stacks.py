@@ -21,7 +21,7 @@ OVERRIDE_FILE = "sandbox_override.tf.json"
 # Every service the stacks call; the provider refuses unknown endpoint names, so list only real ones.
 ENDPOINT_SERVICES = (
     "apigateway", "athena", "cloudtrail", "cloudwatch", "cloudwatchlogs", "dynamodb", "ecr", "events", "glue", "iam", "kms", "lambda",
-    "ram", "s3", "sagemaker", "sns", "sqs", "sts",
+    "quicksight", "ram", "s3", "sagemaker", "sns", "sqs", "sts",
 )
 FAILED_RESOURCE = re.compile(r"^\s*with (\S+),", re.MULTILINE)
 PLANNED_CHANGE = re.compile(r"^\s*# (\S+ (?:will|must) be .+)$", re.MULTILINE)

@@ -9,7 +9,7 @@ import sqlglot
 from sqlglot import exp
 
 from mlgov_analytics.local import DUCKDB_TYPES, LakeError, connect, run_view, to_duckdb
-from mlgov_analytics.views import BY_NAME, VIEWS
+from mlgov_analytics.views import BY_NAME, VIEWS, qualified_sql
 from mlgov_core.lake_tables import PARTITION_COLUMN, TABLES
 
 LAKE_TABLES = {t.name for t in TABLES}
@@ -94,3 +94,16 @@ def test_a_view_that_drifts_from_its_columns_is_refused(tmp_path: Path):
                          "SELECT CAST(count(*) AS double) AS breaches FROM history")
     with pytest.raises(LakeError, match=r"view sod_breaches: result columns \[\('breaches', 'DOUBLE'\)\]"):
         run_view(connect(tmp_path), drifted)
+
+
+@pytest.mark.parametrize("view", VIEWS, ids=lambda v: v.name)
+def test_the_quicksight_text_names_every_lake_table_in_the_glue_database(view):
+    """QuickSight's custom SQL has no database setting: each lake table, and nothing else, is qualified."""
+    def tables(sql: str) -> list[tuple[str, str]]:
+        tree = sqlglot.parse_one(sql, read="athena")
+        ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+        return sorted((t.db, t.name) for t in tree.find_all(exp.Table) if t.name not in ctes)
+
+    bare = tables(view.sql)
+    assert bare and all(db == "" for db, _ in bare)
+    assert tables(qualified_sql(view, "gov_db")) == [("gov_db", name) for _, name in bare]

@@ -23,6 +23,9 @@ LITERAL_NAMES = {
     ("aws_cloudwatch_log_metric_filter", "name"): 512,
     # The lake's tables and the views (mlgov_core.lake_tables, mlgov_analytics.views): contract names.
     ("aws_glue_catalog_table", "name"): 255, ("aws_athena_named_query", "name"): 128,
+    # QuickSight display names (titles from mlgov_analytics; the ids carry the prefix): API reference limits.
+    ("aws_quicksight_data_source", "name"): 128, ("aws_quicksight_data_set", "name"): 128,
+    ("aws_quicksight_dashboard", "name"): 2048,
 }
 NAME_ARGUMENTS = {"name", "bucket", "function_name", "alarm_name", "tracking_server_name", "model_package_group_name",
                   "stage_name", "target_id", "statement_id"}

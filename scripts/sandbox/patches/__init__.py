@@ -38,6 +38,10 @@ PATCHES = (
     "apigateway_execute",  # nothing to wrap: served by server.py (ANY /_mlgov/execute-api/...)
     "athena_update_workgroup",
     "athena_delete_named_query",
+    "quicksight_data_sources",
+    "quicksight_data_sets",
+    "quicksight_dashboards",
+    "quicksight_permissions",  # reads the records the three above store
     # Last: outermost on the SageMaker writes it governs, so a refused call reaches no patch that
     # stores a field or emits an event.
     "sagemaker_authorization",
