@@ -37,6 +37,9 @@ from sandbox.process import SandboxProcess
 from sandbox.quicksight_subscription import subscribe
 from sandbox.stacks import ApplyResult, apply_stack, replan_changes
 
+# The governance functions with a dead-letter queue: the demo ends with all of them empty.
+STREAM_AND_EVENT_FUNCTIONS = ("registry-sync", "metrics-ingest", "history-archive", "lake-projection")
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The registry path first (seed steps 1-5); test and prod deploy a registered version afterwards.
 # Governance and dev are applied side by side: each names the other's account only in policy
@@ -169,7 +172,7 @@ def run_demo(config: MlgovConfig, work_root: Path, config_dir: Path) -> tuple[De
         governance = deployed.governance()
         result.items = [item for version in (lifecycle.first, lifecycle.challenger)
                         for item in version_items(governance, deployed.names.governance_table, "credit-risk", version)]
-        result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in ("registry-sync", "metrics-ingest"))
+        result.dead_letters = sum(queue_depth(governance, deployed.dead_letter_queue(f)) for f in STREAM_AND_EVENT_FUNCTIONS)
         result.invocations = deployed.sandbox.invocations()
     result.seconds["total"] = time.monotonic() - started
     return result, lifecycle
@@ -196,8 +199,23 @@ def print_report(result: DemoResult) -> None:
         for name in fields:
             if name in item:
                 _say(f"      {name:16} {item[name]}")
-    _say(f"\ndead-letter queues (registry-sync + metrics-ingest) depth: {result.dead_letters}")
+    _say(f"\ndead-letter queues ({' + '.join(STREAM_AND_EVENT_FUNCTIONS)}) depth: {result.dead_letters}")
     _say("timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items()))
+
+
+def headline_line(figures: dict) -> str:
+    counts = ", ".join(f"{stage}/{status} {n}" for stage, by_status in figures.get("stage_status", {}).items()
+                       for status, n in by_status.items() if n)
+    return (f"{figures.get('versions', 0)} version(s) ({counts}); {figures.get('pending', 0)} pending, "
+            f"{figures.get('approvals', 0)} approval(s), {figures.get('rejections', 0)} rejection(s), "
+            f"{figures.get('sod_breaches', '?')} separation-of-duties breach(es)")
+
+
+def dashboard_clean(lifecycle: LifecycleResult) -> bool:
+    """The local dashboard was written from the lake the stream filled, and it shows no SoD breach."""
+    figures = lifecycle.dashboard_headline
+    return (lifecycle.dashboard_html is not None and lifecycle.dashboard_html.exists()
+            and figures.get("versions", 0) > 0 and figures.get("sod_breaches") == 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -224,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     history_verifies = bool(lifecycle.history_verified) and not any(lifecycle.history_verified.values())
     ok = (bool(result.items) and result.dead_letters == 0 and not any(result.replan_changes.values())
           and winner_serves_all and lifecycle.report_html is not None and lifecycle.report_html.exists()
-          and attacks_refused and history_verifies)
+          and attacks_refused and history_verifies and dashboard_clean(lifecycle))
     _say("\nattacks on the governance controls:")
     for outcome in lifecycle.attack_outcomes:
         _say(f"  {outcome.line()}")
@@ -233,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     _say(f"\nA/B production metrics per variant: {lifecycle.ab_metrics}")
     _say(f"winner: version {lifecycle.winner}; answering after its promotion: {lifecycle.serving_after_promotion}")
     _say(f"governance report: {lifecycle.report_html}")
+    _say(f"governance dashboard: {lifecycle.dashboard_html}\n  headline: {headline_line(lifecycle.dashboard_headline)}")
     _say("\ndemo: OK, the server is stopped" if ok else "\ndemo: FAILED (see above)")
     return 0 if ok else 1
 

@@ -50,6 +50,8 @@ class LifecycleResult:
     serving_after_promotion: dict[str, set[int]] = field(default_factory=dict)  # variant -> versions that answered
     config_dir: Path | None = None  # the scratch config the promotions edited
     report_html: Path | None = None
+    dashboard_html: Path | None = None
+    dashboard_headline: dict[str, Any] = field(default_factory=dict)  # `mlgov --json dashboard`
 
 
 class Mlgov:
@@ -267,4 +269,8 @@ def run_lifecycle(deployed: Any, source_config: Path) -> LifecycleResult:
     mlgov("report", "--out", str(work / "reports"))
     result.report_html = work / "reports" / "governance-report.html"
     print(f"\nreport: {result.report_html} (and governance-report.md)", flush=True)
+    deployed.sandbox.drain()  # the stream's last records into the lake
+    dashboard = mlgov("dashboard", "--out", str(work / "reports"), as_json=True)
+    result.dashboard_html = Path(dashboard["files"]["html"])
+    result.dashboard_headline = {k: v for k, v in dashboard.items() if k not in ("files", "source")}
     return result
