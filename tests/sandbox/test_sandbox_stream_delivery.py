@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import uuid
 
-from sandbox_accounts import GOV
-from sandbox_functions import create_python_function
+from sandbox_accounts import GOV, REGION
+from sandbox_functions import LAMBDA_TRUST, create_python_function
 
 from modules.analytics_lake import STREAM_PATTERNS
 from modules.history_archive import STREAM_PATTERNS as HISTORY_PATTERNS
 from sandbox import lambda_runner
+
+POWERTOOLS_LAYER = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
 
 # Logs the sort keys it got; raises if one starts with BOOM; reports those starting with BAD as failed;
 # with GATE set, waits (up to 10 s) for that file before returning whether it appeared meanwhile.
@@ -180,3 +182,57 @@ def _sequence_of(aws, stream: str, sort_key: str) -> str:
     iterator = streams.get_shard_iterator(StreamArn=stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
     records = streams.get_records(ShardIterator=iterator)["Records"]
     return next(r["dynamodb"]["SequenceNumber"] for r in records if r["dynamodb"]["Keys"]["sk"]["S"] == sort_key)
+
+
+def test_the_packaged_lake_projection_behind_its_mapping_writes_what_lake_py_computes(aws, tmp_path):
+    """lake-projection's own code, mapping settings and grants, fed by the stream asynchronously."""
+    from modules.analytics_lake import AnalyticsLakeProps, SERVICE_NAME
+    from modules.lambda_package import build_zip
+    from modules.python_function import LAMBDA_SRC
+    from mlgov_core import lake, lake_tables
+    from mlgov_core.settings import TABLE_ENV
+
+    table, stream = _table(aws)
+    bucket = f"lake-{uuid.uuid4().hex[:8]}-{GOV}"
+    aws("s3", GOV).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    zip_path = tmp_path / "lake_projection.zip"
+    build_zip(LAMBDA_SRC, "lake_projection", zip_path)
+    grants = (
+        {"Effect": "Allow", "Action": ["dynamodb:Query"], "Resource": [f"arn:aws:dynamodb:{REGION}:{GOV}:table/{table}"]},
+        {"Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": [f"arn:aws:s3:::{bucket}/*"]},
+    )
+    role = aws("iam", GOV).create_role(RoleName=f"lake-{uuid.uuid4().hex[:6]}", AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))
+    aws("iam", GOV).put_role_policy(RoleName=role["Role"]["RoleName"], PolicyName="function",
+                                    PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": list(grants)}))
+    function = aws("lambda", GOV).create_function(
+        FunctionName=f"lake-projection-{uuid.uuid4().hex[:6]}", Runtime="python3.11", Role=role["Role"]["Arn"],
+        Handler="lake_projection.handler.lambda_handler", Code={"ZipFile": zip_path.read_bytes()}, Timeout=30,
+        Layers=[POWERTOOLS_LAYER],
+        Environment={"Variables": {lake_tables.LAKE_BUCKET_ENV: bucket, TABLE_ENV: table, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME}},
+    )["FunctionArn"]  # fmt: skip
+    defaults = AnalyticsLakeProps.__dataclass_fields__
+    _dlq_url, dlq_arn = _dlq(aws)
+    mapping = _mapping(aws, stream, function, BatchSize=defaults["batch_size"].default, BisectBatchOnFunctionError=True,
+                       MaximumRetryAttempts=defaults["max_retry_attempts"].default,
+                       FilterCriteria={"Filters": [{"Pattern": json.dumps(p, sort_keys=True)} for p in STREAM_PATTERNS]},
+                       DestinationConfig={"OnFailure": {"Destination": dlq_arn}}, Enabled=False)
+    state = {"pk": "MODEL#credit-risk#000001", "sk": "STATE", "version_id": "credit-risk#000001",
+             "model_group": "credit-risk", "version": 1, "stage": "Dev", "status": "Pending"}
+    change = {"pk": "MODEL#credit-risk#000001", "sk": "HIST#2026-12-01T10:00:00.000Z#abc", "item_type": "history",
+              "change_day": "2026-12-01", "version_id": "credit-risk#000001", "model_group": "credit-risk", "version": 1,
+              "stage": "Dev", "status": "Pending", "registered_by": "alice", "changed_by": "alice",
+              "last_modified": "2026-12-01T10:00:00.000Z", "recorded_at": "2026-12-01T10:00:00.000Z"}
+    from boto3.dynamodb.types import TypeSerializer
+
+    serialize = TypeSerializer().serialize
+    for item in (state, change, {"pk": "MODEL#credit-risk#000001", "sk": "CHAIN", "head": "x"}):
+        aws("dynamodb", GOV).put_item(TableName=table, Item={k: serialize(v) for k, v in item.items()})
+    _enable(aws, mapping)  # the three records wait in the stream, so they are one poll
+    _drain()
+
+    assert [i["status"] for i in _invocations(mapping)] == ["Success"]  # one batch: STATE and HIST#, not CHAIN
+    s3 = aws("s3", GOV)
+    written = {o["Key"]: s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+               for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])}
+    expected = {w.key: w.body for w in [lake.state_write(state), *lake.history_writes(change, None)]}
+    assert written == expected
