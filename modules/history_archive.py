@@ -33,6 +33,7 @@ from modules.stream_consumer import StreamConsumerProps, stream_consumer
 
 SERVICE_NAME = "history-archive"
 ARCHIVED_PREFIXES = (f"{archive.HISTORY_PREFIX}/", f"{archive.CHANGES_PREFIX}/")
+STREAM_PATTERNS: tuple[dict, ...] = ({"dynamodb": {"Keys": {keys.SORT_KEY: {"S": [{"prefix": keys.HISTORY_PREFIX}]}}}},)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,7 @@ class HistoryArchive(Construct):
             ),
         ))
         self.mapping = stream_consumer(self, "stream", StreamConsumerProps(
-            patterns=({"dynamodb": {"Keys": {keys.SORT_KEY: {"S": [{"prefix": keys.HISTORY_PREFIX}]}}}},),
-            batch_size=props.batch_size, max_retry_attempts=props.max_retry_attempts,
+            patterns=STREAM_PATTERNS, batch_size=props.batch_size, max_retry_attempts=props.max_retry_attempts,
         ), stream_arn=table.stream_arn, function_arn=self.function.arn, dead_letter_queue_arn=self.dead_letters.arn)
         self.dead_letters.finalize()
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else []

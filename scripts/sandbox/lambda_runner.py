@@ -16,8 +16,9 @@ crashed worker is replaced, and `shutdown()` (also at interpreter exit) stops th
 handled by one background worker in order: function errors are retried per the function's event
 invoke config (MaximumRetryAttempts, default 2; retries are immediate, AWS waits 1-2 minutes), then
 the event goes to the on-failure destination or, failing that, the function's DeadLetterConfig.
-`drain()` waits for the queue to empty; `invocations()` returns the log of every attempt (with `cold`
-and `duration_ms`).
+`submit_task(...)` queues other ordered background work on the same worker (the DynamoDB stream poller's
+batches, `stream_poller.py`), so that `drain()`, which waits for the queue to empty, also waits for it;
+`invocations()` returns the log of every attempt (with `cold` and `duration_ms`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ import uuid
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -440,12 +442,22 @@ atexit.register(shutdown)
 def submit(function_arn: str, event: Any, *, source: str, dead_letter_arn: str | None = None) -> None:
     """Queue an asynchronous invocation. dead_letter_arn: the caller's DLQ for delivery failures
     (an EventBridge target's DeadLetterConfig), used when the function does not exist."""
+    _enqueue({"function_arn": function_arn, "event": event, "source": source, "dead_letter_arn": dead_letter_arn})
+
+
+def _enqueue(item: dict[str, Any]) -> None:
     global _worker
-    _queue.put({"function_arn": function_arn, "event": event, "source": source, "dead_letter_arn": dead_letter_arn})
+    _queue.put(item)
     with _log_lock:
         if _worker is None or not _worker.is_alive():
             _worker = threading.Thread(target=_work, name="mlgov-lambda-async", daemon=True)
             _worker.start()
+
+
+def submit_task(task: Callable[[], None], *, source: str) -> None:
+    """Queue task behind the asynchronous invocations (one worker: tasks and invocations run in order).
+    A task may submit more work; drain() waits for that too, since it is queued before the task ends."""
+    _enqueue({"task": task, "source": source})
 
 
 def drain(timeout: float = 120.0) -> bool:
@@ -468,6 +480,11 @@ def clear_invocations() -> None:
         _log.clear()
 
 
+def record(**entry: Any) -> dict[str, Any]:
+    """Append an entry to the invocation log (for work that is not one invocation, e.g. a discarded batch)."""
+    return _record(**entry)
+
+
 def _record(**entry: Any) -> dict[str, Any]:
     entry = {"seq": next(_seq), "time": datetime.now(timezone.utc).isoformat(), **entry}
     with _log_lock:
@@ -479,9 +496,12 @@ def _work() -> None:
     while True:
         item = _queue.get()
         try:
-            _invoke_async(**item)
+            if "task" in item:
+                item["task"]()
+            else:
+                _invoke_async(**item)
         except Exception:
-            log.exception("sandbox: async invocation failed unexpectedly: %s", item.get("function_arn"))
+            log.exception("sandbox: async work failed unexpectedly: %s", item.get("function_arn") or item.get("source"))
         finally:
             _queue.task_done()
 
@@ -548,6 +568,11 @@ def _send(target: str | None, event: Any, error: dict[str, Any] | None) -> str |
         "ErrorMessage": {"DataType": "String", "StringValue": json.dumps(error or {})[:1000]},
     }
     return _deliver(target, json.dumps(event, default=str), attributes)
+
+
+def deliver(target: str, body: str, attributes: dict[str, Any] | None = None) -> str | None:
+    """Send body to an SQS queue or SNS topic ARN (a destination); the ARN, or None if the type is unsupported."""
+    return _deliver(target, body, attributes or {})
 
 
 def _deliver(target: str, body: str, attributes: dict[str, Any]) -> str | None:

@@ -1,5 +1,6 @@
 """The deployed history-archive path in the sandbox: a PutItem on a streamed table runs the packaged function
-(moto calls it synchronously inside the write) and the history item lands once in the Object Lock bucket."""
+(asynchronously, through its filtered mapping: dynamodb_stream_delivery) and the history item lands once in
+the Object Lock bucket."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 from sandbox_accounts import GOV, REGION
 from sandbox_functions import LAMBDA_TRUST
 
+from modules.history_archive import STREAM_PATTERNS
 from modules.lambda_package import build_zip
+from sandbox import lambda_runner
 from modules.python_function import LAMBDA_SRC
 
 POWERTOOLS_LAYER = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python311-x86_64:7"
@@ -45,11 +48,13 @@ def test_a_history_item_written_to_the_table_is_archived_once(aws, tmp_path):
     function = _archive_function(aws, tmp_path, bucket)
     aws("lambda", GOV).create_event_source_mapping(EventSourceArn=stream, FunctionName=function,
                                                    StartingPosition="TRIM_HORIZON", BisectBatchOnFunctionError=True,
-                                                   FunctionResponseTypes=["ReportBatchItemFailures"])
+                                                   FunctionResponseTypes=["ReportBatchItemFailures"],
+                                                   FilterCriteria={"Filters": [{"Pattern": json.dumps(p)} for p in STREAM_PATTERNS]})
     history = {"pk": {"S": "MODEL#g#000001"}, "sk": {"S": "HIST#2026-12-01T10:00:00.000Z#abc"},
                "change_day": {"S": "2026-12-01"}, "chain_seq": {"N": "1"}, "stage": {"S": "Dev"}}
     ddb.put_item(TableName=table, Item=history)
     ddb.put_item(TableName=table, Item={"pk": {"S": "MODEL#g#000001"}, "sk": {"S": "STATE"}})  # not archived
+    assert lambda_runner.drain(120)
 
     listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
     assert [o["Key"] for o in listed] == ["history/dt=2026-12-01/MODEL%23g%23000001__HIST%232026-12-01T10%3A00%3A00.000Z%23abc.json.gz"]

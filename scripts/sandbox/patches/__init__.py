@@ -21,6 +21,7 @@ PATCHES = (
     "lambda_dead_letter",
     "lambda_logging_config",
     "lambda_invoke",
+    "dynamodb_stream_delivery",  # stream records to Lambda mappings via stream_poller (async, like lambda_invoke)
     "events_input_template",
     "events_lambda_targets",
     "s3_logging_policy",
