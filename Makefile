@@ -72,6 +72,7 @@ bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/inference_overhead.py
 	$(PY) bench/synth_time.py
 	$(PY) bench/demo_time.py
+	$(PY) bench/lake_projection.py --partition-index
 
 .PHONY: clean
 clean: ## remove build output and the sandbox work folders (keeps the environments)
