@@ -73,6 +73,7 @@ bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/synth_time.py
 	$(PY) bench/demo_time.py
 	$(PY) bench/lake_projection.py --partition-index
+	$(PY) bench/dashboard_views.py --versions 1000
 
 .PHONY: clean
 clean: ## remove build output and the sandbox work folders (keeps the environments)
