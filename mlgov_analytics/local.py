@@ -26,7 +26,6 @@ from mlgov_core.lake_tables import PARTITION_COLUMN, TABLES, LakeTable
 
 DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 SUFFIX = ".json.gz"
-ARCHIVE_DIR = "_archive"  # not a lake table: the Object Lock archive's twins, for a check to compare
 
 
 class LakeError(Exception):
@@ -125,8 +124,8 @@ def _copy_prefixes(s3_client, bucket: str, prefixes: Iterable[str], dest: Path) 
     return count
 
 
-def download_lake(s3_client, bucket: str, dest: Path, archive_bucket: str | None = None) -> int:
-    """Copy the lake's tables (and, if named, the archive's history under ``_archive/``) to ``dest``.
+def download_lake(s3_client, bucket: str, dest: Path) -> int:
+    """Copy the lake's tables to ``dest``.
 
     The copy lands in a sibling directory first and replaces ``dest`` only when complete, so a failed
     download leaves the previous local lake as it was. Returns the number of objects copied.
@@ -137,8 +136,6 @@ def download_lake(s3_client, bucket: str, dest: Path, archive_bucket: str | None
     staging.mkdir(parents=True)
     try:
         count = _copy_prefixes(s3_client, bucket, (t.prefix for t in TABLES), staging)
-        if archive_bucket:
-            count += _copy_prefixes(s3_client, archive_bucket, ("history",), staging / ARCHIVE_DIR)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

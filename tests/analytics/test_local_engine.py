@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlgov_analytics.local import ARCHIVE_DIR, LakeError, download_lake, run_views
+from mlgov_analytics.local import LakeError, download_lake, run_views
 from mlgov_analytics.views import VIEWS
 
 
@@ -38,19 +38,17 @@ def test_now_must_carry_a_timezone(tmp_path: Path):
 def test_download_lake_copies_the_tables_and_the_archive(lake: Path, tmp_path: Path):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="lake")
-    s3.create_bucket(Bucket="archive")
     objects = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*.json.gz"))
     for key in objects:
         s3.put_object(Bucket="lake", Key=key, Body=(lake / key).read_bytes())
     s3.put_object(Bucket="lake", Key="athena-results/q.csv", Body=b"not a table")
-    s3.put_object(Bucket="archive", Key="history/dt=2026-11-01/a__b.json.gz", Body=gzip.compress(b"{}\n"))
     dest = tmp_path / "copy"
     (dest / "versions").mkdir(parents=True)
     (dest / "versions" / "stale.json.gz").write_bytes(b"")
 
-    assert download_lake(s3, "lake", dest, archive_bucket="archive") == len(objects) + 1
+    assert download_lake(s3, "lake", dest) == len(objects)
     copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json.gz"))
-    assert copied == sorted([*objects, f"{ARCHIVE_DIR}/history/dt=2026-11-01/a__b.json.gz"])
+    assert copied == objects
     assert run_views(dest) == run_views(lake)
 
 
