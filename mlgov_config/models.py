@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mlgov_config.gitops_settings import GitOpsSettings
 from mlgov_config.aws_rules import BucketName, EmailAddress, EmailOrNone, LayerArn, RoleArn
 from mlgov_config.regions import partition_of
 from mlgov_core.rules import SAGEMAKER_NAME_PATTERN, check_stage_names
@@ -230,6 +231,15 @@ class PlatformConfig(Strict):
     ram_permissions: dict[AccountRole, list[str]] = Field(default_factory=dict)
     governance: GovernanceSettings
     dev: DevSettings = Field(default_factory=DevSettings)
+    # The pull-request pipeline (terraform/bootstrap, .github/workflows); None: no pipeline is generated.
+    gitops: GitOpsSettings | None = None
+
+    @model_validator(mode="after")
+    def _gitops_in_an_organisation(self) -> "PlatformConfig":
+        # The state bucket refuses principals outside the organisation; without its id that Deny has nothing to name.
+        if self.gitops is not None and self.organization_id is None:
+            raise ValueError("gitops needs organization_id: the state bucket denies every principal outside the organisation")
+        return self
 
     @field_validator("default_tags")
     @classmethod

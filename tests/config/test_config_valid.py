@@ -55,7 +55,7 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     def strip_platform(d):
         del d["default_tags"], d["ram_permissions"]
         del d["governance"]["deletion_protection"], d["governance"]["log_retention_days"]
-        del d["governance"]["alarm_email"], d["governance"]["trail"], d["organization_id"]
+        del d["governance"]["alarm_email"], d["governance"]["trail"], d["organization_id"], d["gitops"]
 
     def strip_use_case(d):
         del d["description"], d["model_package_group"]["description"], d["shared_with"], d["deployments"]
@@ -73,6 +73,7 @@ def test_optional_fields_take_secure_defaults(config_dir: Path):
     assert cfg.platform.governance.trail.organization_trail is False
     assert cfg.platform.governance.trail.retention_days == 365
     assert cfg.platform.organization_id is None
+    assert cfg.platform.gitops is None
     assert cfg.use_cases["credit-risk"].shared_with == [AccountRole.DEV]
     assert cfg.use_cases["credit-risk"].deployments.by_role() == {}
 
