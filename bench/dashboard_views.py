@@ -2,12 +2,14 @@
 
 Generates a lake in the contract's layout (one object per version, per history item and per metrics
 report, as the projection writes them): per version 4 registry changes (Dev, Test, its approval,
-Prod) and 2 metrics reports (QA with 2 metrics, production with 2), spread over 30 days. Each view
-runs on a fresh connection (nothing cached between samples), median of --runs. For the views a
-reader filters by day, bytes and files read come from DuckDB's file-system log with and without a
-one-day filter.
+Prod) and 2 metrics reports (QA with 2 metrics, production with 2), spread over 30 days. Then
+compacts it as `mlgov dashboard` does when it downloads the bucket (mlgov_analytics.local.compact_lake:
+one file per partition). Each view runs on a fresh connection (nothing cached between samples),
+median of --runs, on the compacted copy and, up to --raw-max-versions, on the bucket's layout too.
+For the views a reader filters by day, bytes and files read come from DuckDB's file-system log with
+and without a one-day filter.
 
-    python bench/dashboard_views.py [--versions 1000 10000] [--runs 3]
+    python bench/dashboard_views.py [--versions 1000 10000] [--runs 3] [--raw-max-versions 1000]
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from mlgov_analytics.local import connect, scan_stats, to_duckdb
+from mlgov_analytics.local import compact_lake, connect, scan_stats, to_duckdb
 from mlgov_analytics.views import BY_NAME, VIEWS
 from mlgov_core import keys
 from mlgov_core.lake_tables import ALARMS, GATES, HISTORY, METRICS, USE_CASES, VERSIONS, LakeTable
@@ -96,36 +98,63 @@ def time_view(root: Path, sql: str, runs: int) -> list[float]:
     return samples
 
 
-def bench(versions: int, runs: int) -> None:
+def view_times(root: Path, runs: int) -> dict[str, list[float]]:
+    return {view.name: time_view(root, to_duckdb(view.sql), runs) for view in VIEWS}
+
+
+def pruning(root: Path, runs: int) -> None:
+    print("| view | files read (all / one day) | KiB read (all / one day) | ratio | median s (all / one day) |")
+    print("|---|---|---|---|---|")
+    for name in DAY_VIEWS:
+        full_sql = to_duckdb(BY_NAME[name].sql)
+        day_sql = to_duckdb(f"SELECT * FROM ({BY_NAME[name].sql}) AS v WHERE day = '2026-11-15'")
+        full, day = scan_stats(connect(root), full_sql), scan_stats(connect(root), day_sql)
+        t_full, t_day = statistics.median(time_view(root, full_sql, runs)), statistics.median(time_view(root, day_sql, runs))
+        print(f"| {name} | {len(full.files)} / {len(day.files)} | {full.bytes_read / 1024:.0f} / {day.bytes_read / 1024:.0f} "
+              f"| {full.bytes_read / max(day.bytes_read, 1):.1f} | {t_full:.3f} / {t_day:.3f} |")
+
+
+def _samples(samples: list[float]) -> str:
+    return f"{statistics.median(samples):.3f} ({', '.join(f'{x:.3f}' for x in samples)})"
+
+
+def bench(versions: int, runs: int, raw: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp) / "lake"
+        root, compacted = Path(tmp) / "lake", Path(tmp) / "compacted"
         start = time.perf_counter()
         generate(root, versions)
         print(f"\n## {versions} versions (lake generated in {time.perf_counter() - start:.1f} s)")
-        for name, (files, size) in lake_size(root).items():
-            print(f"lake {name}: {files} objects, {size / 1024:.0f} KiB")
-        print("| view | median (s) | samples (s) |\n|---|---|---|")
+        start = time.perf_counter()
+        compact_lake(root, compacted)
+        print(f"compacted in {time.perf_counter() - start:.1f} s")
+        for layout, path in (("bucket", root), ("compacted", compacted)):
+            for name, (files, size) in lake_size(path).items():
+                print(f"{layout} {name}: {files} objects, {size / 1024:.0f} KiB")
+        fast = view_times(compacted, runs)
+        slow = view_times(root, runs) if raw else {}
+        print("| view | compacted: median s (samples) | bucket layout: median s (samples) | ratio |\n|---|---|---|---|")
         for view in VIEWS:
-            samples = time_view(root, to_duckdb(view.sql), runs)
-            print(f"| {view.name} | {statistics.median(samples):.3f} | {', '.join(f'{s:.3f}' for s in samples)} |")
-        print("| view | files read (all / one day) | KiB read (all / one day) | ratio | median s (all / one day) |")
-        print("|---|---|---|---|---|")
-        for name in DAY_VIEWS:
-            full_sql = to_duckdb(BY_NAME[name].sql)
-            day_sql = to_duckdb(f"SELECT * FROM ({BY_NAME[name].sql}) AS v WHERE day = '2026-11-15'")
-            full, day = scan_stats(connect(root), full_sql), scan_stats(connect(root), day_sql)
-            t_full, t_day = statistics.median(time_view(root, full_sql, runs)), statistics.median(time_view(root, day_sql, runs))
-            print(f"| {name} | {len(full.files)} / {len(day.files)} | {full.bytes_read / 1024:.0f} / {day.bytes_read / 1024:.0f} "
-                  f"| {full.bytes_read / max(day.bytes_read, 1):.1f} | {t_full:.3f} / {t_day:.3f} |")
+            ratio = f"{statistics.median(slow[view.name]) / statistics.median(fast[view.name]):.0f}" if raw else ""
+            print(f"| {view.name} | {_samples(fast[view.name])} | {_samples(slow[view.name]) if raw else 'not run'} | {ratio} |")
+        print(f"| all views | {sum(statistics.median(v) for v in fast.values()):.3f} | "
+              f"{sum(statistics.median(v) for v in slow.values()):.3f} |" if raw else
+              f"| all views | {sum(statistics.median(v) for v in fast.values()):.3f} | not run | |")
+        print("compacted:")
+        pruning(compacted, runs)
+        if raw:
+            print("bucket layout:")
+            pruning(root, runs)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--versions", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--raw-max-versions", type=int, default=1000,
+                        help="time the bucket's layout (one file per row) only up to this many versions: it is slow")
     args = parser.parse_args()
     for versions in args.versions:
-        bench(versions, args.runs)
+        bench(versions, args.runs, raw=versions <= args.raw_max_versions)
 
 
 if __name__ == "__main__":

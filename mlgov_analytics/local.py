@@ -11,9 +11,11 @@ time-relative columns (days_in_stage) are reproducible.
 
 from __future__ import annotations
 
+import gzip
 import shutil
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
@@ -26,6 +28,8 @@ from mlgov_core.lake_tables import PARTITION_COLUMN, TABLES, LakeTable
 
 DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "boolean": "BOOLEAN"}
 SUFFIX = ".json.gz"
+COMPACTED_NAME = f"rows{SUFFIX}"
+DOWNLOAD_WORKERS = 8
 
 
 class LakeError(Exception):
@@ -109,39 +113,79 @@ def _safe_relative(key: str) -> PurePosixPath:
     return path
 
 
-def _copy_prefixes(s3_client, bucket: str, prefixes: Iterable[str], dest: Path) -> int:
+def _lines(key: str, body: bytes) -> bytes:
+    try:
+        text = gzip.decompress(body)
+    except (OSError, EOFError) as error:
+        raise LakeError(f"object {key}: not gzip ({error})") from None
+    return text if not text or text.endswith(b"\n") else text + b"\n"
+
+
+def _write_compacted(objects: Iterable[tuple[str, bytes]], dest: Path) -> int:
+    """One gzipped JSON Lines file per table folder (a partition, or an unpartitioned table) holding every
+    object's rows, in the order given. DuckDB's cost is per file opened (bench/README.md): the lake keeps
+    one object per row so a retry or backfill overwrites exactly its row, the local copy needs none of that."""
+    writers: dict[PurePosixPath, gzip.GzipFile] = {}
     count = 0
-    paginator = s3_client.get_paginator("list_objects_v2")
-    for prefix in prefixes:
-        for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/"):
-            for obj in page.get("Contents", []):
-                if obj["Key"].endswith("/"):
-                    continue
-                target = dest / _safe_relative(obj["Key"])
-                target.parent.mkdir(parents=True, exist_ok=True)
-                s3_client.download_file(bucket, obj["Key"], str(target))
-                count += 1
+    try:
+        for key, body in objects:
+            folder = _safe_relative(key).parent
+            if folder not in writers:
+                (dest / folder).mkdir(parents=True, exist_ok=True)
+                writers[folder] = gzip.GzipFile(dest / folder / COMPACTED_NAME, "wb", mtime=0)
+            writers[folder].write(_lines(key, body))
+            count += 1
+    finally:
+        for writer in writers.values():
+            writer.close()
     return count
 
 
-def download_lake(s3_client, bucket: str, dest: Path) -> int:
-    """Copy the lake's tables to ``dest``.
+def _bucket_objects(s3_client, bucket: str, prefixes: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+    paginator = s3_client.get_paginator("list_objects_v2")
+    keys = [obj["Key"] for prefix in prefixes for page in paginator.paginate(Bucket=bucket, Prefix=f"{prefix}/")
+            for obj in page.get("Contents", []) if not obj["Key"].endswith("/")]
+    for key in keys:
+        _safe_relative(key)  # before any download: a bad key fails the copy at once
 
-    The copy lands in a sibling directory first and replaces ``dest`` only when complete, so a failed
-    download leaves the previous local lake as it was. Returns the number of objects copied.
-    """
+    def fetch(key: str) -> tuple[str, bytes]:
+        return key, s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    # One small object per row: the download is bound by request latency, not bandwidth.
+    with ThreadPoolExecutor(max_workers=DOWNLOAD_WORKERS) as pool:
+        yield from pool.map(fetch, keys)
+
+
+def _replace(dest: Path, fill) -> int:
+    """Build the copy in a sibling directory and swap it in only when complete, so a failure leaves the
+    previous local lake as it was."""
     dest = Path(dest)
     staging = dest.with_name(dest.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        count = _copy_prefixes(s3_client, bucket, (t.prefix for t in TABLES), staging)
+        count = fill(staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     shutil.rmtree(dest, ignore_errors=True)
     staging.rename(dest)
     return count
+
+
+def download_lake(s3_client, bucket: str, dest: Path) -> int:
+    """Copy the lake's tables to ``dest``, compacted to one file per partition (same rows, same layout of
+    folders, so the views read it unchanged). Returns the number of objects copied."""
+    prefixes = tuple(t.prefix for t in TABLES)
+    return _replace(dest, lambda staging: _write_compacted(_bucket_objects(s3_client, bucket, prefixes), staging))
+
+
+def compact_lake(source: Path, dest: Path) -> int:
+    """A local lake in the bucket's layout (one object per row, e.g. from `aws s3 sync`), compacted into ``dest``."""
+    source = Path(source)
+    files = sorted(p for table in TABLES for p in source.glob(table_glob(table)))
+    objects = ((p.relative_to(source).as_posix(), p.read_bytes()) for p in files)
+    return _replace(dest, lambda staging: _write_compacted(objects, staging))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The local engine's edges: an empty lake, a bad lake file, a naive clock, and the S3 download."""
+"""The local engine's edges: an empty lake, a bad lake file, a naive clock, the S3 download and compaction."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from mlgov_analytics.local import LakeError, download_lake, run_views
+from mlgov_analytics.local import COMPACTED_NAME, LakeError, compact_lake, download_lake, run_views
 from mlgov_analytics.views import VIEWS
 
 
@@ -34,8 +34,12 @@ def test_now_must_carry_a_timezone(tmp_path: Path):
         run_views(tmp_path, now=datetime(2026, 11, 10))
 
 
+def _folders(lake: Path) -> set[str]:
+    return {p.parent.relative_to(lake).as_posix() for p in lake.rglob("*.json.gz")}
+
+
 @mock_aws
-def test_download_lake_copies_the_tables_and_the_archive(lake: Path, tmp_path: Path):
+def test_download_lake_copies_every_table_compacted_to_one_file_per_folder(lake: Path, tmp_path: Path):
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="lake")
     objects = sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*.json.gz"))
@@ -48,8 +52,29 @@ def test_download_lake_copies_the_tables_and_the_archive(lake: Path, tmp_path: P
 
     assert download_lake(s3, "lake", dest) == len(objects)
     copied = sorted(p.relative_to(dest).as_posix() for p in dest.rglob("*.json.gz"))
-    assert copied == objects
+    assert copied == sorted(f"{folder}/{COMPACTED_NAME}" for folder in _folders(lake))
+    assert len(copied) < len(objects)  # the fixture has folders of several objects: something was compacted
     assert run_views(dest) == run_views(lake)
+
+
+def test_a_compacted_lake_has_every_row_and_gives_the_same_views(lake: Path, tmp_path: Path):
+    rows = sorted(line for p in lake.rglob("*.json.gz") for line in gzip.decompress(p.read_bytes()).splitlines())
+    dest = tmp_path / "compacted"
+    compact_lake(lake, dest)
+    compacted = sorted(line for p in dest.rglob("*.json.gz") for line in gzip.decompress(p.read_bytes()).splitlines())
+    assert compacted == rows and _folders(dest) == _folders(lake)
+    assert run_views(dest) == run_views(lake)
+
+
+def test_an_object_that_is_not_gzip_is_named_and_nothing_is_replaced(lake: Path, tmp_path: Path):
+    (lake / "versions" / "broken.json.gz").write_bytes(b"plain text")
+    dest = tmp_path / "compacted"
+    (dest / "versions").mkdir(parents=True)
+    (dest / "versions" / "kept.json.gz").write_bytes(b"kept")
+    with pytest.raises(LakeError, match=r"object versions/broken\.json\.gz: not gzip"):
+        compact_lake(lake, dest)
+    assert (dest / "versions" / "kept.json.gz").read_bytes() == b"kept"
+    assert not (tmp_path / "compacted.partial").exists()
 
 
 @mock_aws
