@@ -23,6 +23,7 @@ from mlgov_core import keys, lake, lake_tables
 from mlgov_core.settings import TABLE_ENV
 from modules.dead_letter_queue import DeadLetterQueue, DeadLetterQueueProps
 from modules.governance_table import GovernanceTable
+from modules.naming import Names
 from modules.policy import Statement
 from modules.python_function import PythonFunction, PythonFunctionProps
 from modules.secure_bucket import SecureBucket, SecureBucketProps
@@ -62,6 +63,14 @@ class AnalyticsLakeProps:
     max_retry_attempts: int = 10
     # The stream keeps a record 24 h; past that it is gone and only a backfill brings it back.
     max_record_age_seconds: int = 86400
+    # Who runs `mlgov analytics backfill` (role ARNs): with the projection function, the only principals
+    # that may write or delete the dashboard's rows.
+    backfill_role_arns: tuple[str, ...] = ()
+
+    @property
+    def row_writer_arns(self) -> list[str]:
+        projection = partition_of(self.region).iam_arn(self.account_id, f"role/{Names.function_role(self.function_name)}")
+        return sorted({projection, *self.backfill_role_arns})
 
 
 class AnalyticsLake(Construct):
@@ -69,10 +78,18 @@ class AnalyticsLake(Construct):
                  table: GovernanceTable) -> None:
         super().__init__(scope, construct_id)
         arn = partition_of(props.region).s3_arn(props.bucket_name)
+        rows = tuple(f"{arn}/{t.prefix}/*" for t in PROJECTED_TABLES)
         self.bucket = SecureBucket(self, "bucket", SecureBucketProps(
             bucket_name=props.bucket_name, owner_account=props.account_id, kms_key_arn=props.kms_key_arn,
             access_log_target=props.access_log_target,
             noncurrent_version_retention_days=props.noncurrent_version_retention_days,
+            extra_statements=(
+                # The dashboard shows these rows as the record: a role someone widened must still not
+                # forge, rewrite or drop one (the config tables are Terraform's: outside this Deny).
+                Statement(sid="DenyForeignRowWriters", effect="Deny", principals={"AWS": ("*",)}, resources=rows,
+                          actions=("s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"),
+                          conditions={"ArnNotEquals": {"aws:PrincipalArn": props.row_writer_arns}}),
+            ),
         ))
         self.bucket_name, self.bucket_arn = props.bucket_name, arn
         self.dead_letters = DeadLetterQueue(self, "dlq", DeadLetterQueueProps(
@@ -93,8 +110,7 @@ class AnalyticsLake(Construct):
                 table.grant_stream_read("ReadTableStream"),
                 # A registry change is a decision only against the version's previous one (lake_store.previous_change).
                 Statement(sid="QueryVersionHistory", actions=("dynamodb:Query",), resources=(table.arn,)),
-                Statement(sid="WriteLake", actions=("s3:DeleteObject", "s3:PutObject"),
-                          resources=tuple(f"{arn}/{t.prefix}/*" for t in PROJECTED_TABLES)),
+                Statement(sid="WriteLake", actions=("s3:DeleteObject", "s3:PutObject"), resources=rows),
             ),
         ))
         self.mapping = stream_consumer(self, "stream", StreamConsumerProps(

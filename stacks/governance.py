@@ -240,6 +240,8 @@ class GovernanceStack(AccountStack):
             powertools_layer_arn=settings.powertools_layer_arn, alarm_topic_arn=alarms.arn,
             log_retention_days=settings.log_retention_days,
             config_objects=tuple(sorted(lake.config_objects(self.config).items())),
+            # `mlgov analytics backfill` runs as the operator, Terraform's role (README, CLI personas).
+            backfill_role_arns=(self.partition.iam_arn(self.account_id, f"role/{platform.terraform_role_name}"),),
         ), table=table)
         self.analytics_catalog = AnalyticsCatalog(self, "analytics-catalog", AnalyticsCatalogProps(
             names=self.names, account_id=self.account_id, region=self.config.platform.home_region, kms_key_arn=self.key.arn,

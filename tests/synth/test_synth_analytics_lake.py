@@ -51,6 +51,17 @@ def test_bucket_is_kms_encrypted_versioned_private_tls_only_and_logged(governanc
     assert any(r.get("noncurrent_version_expiration") for r in rules)
 
 
+def test_only_the_projection_and_the_backfill_operator_write_or_delete_rows(governance, bucket):
+    policy = json.loads(_of_bucket(governance, "aws_s3_bucket_policy", bucket)["policy"])
+    [deny] = [s for s in statements(policy) if s.get("Sid") == "DenyForeignRowWriters"]
+    assert deny["Effect"] == "Deny" and deny["Principal"] == {"AWS": ["*"]}
+    assert sorted(actions(deny)) == ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]
+    assert sorted(deny["Resource"]) == [f"{LAKE_ARN}/{p}/*" for p in ("history", "metrics", "versions")]
+    account = CONFIG.platform.account_id(AccountRole.GOVERNANCE)
+    assert deny["Condition"] == {"ArnNotEquals": {"aws:PrincipalArn": sorted([
+        f"arn:aws:iam::{account}:role/{FUNCTION}-lambda", f"arn:aws:iam::{account}:role/{CONFIG.platform.terraform_role_name}"])}}
+
+
 def test_function_role_is_least_privilege(governance):
     _, inline = iam_role_policy(governance, f"{FUNCTION}-lambda")
     granted = {a: s["Resource"] for s in statements(inline) for a in actions(s)}
