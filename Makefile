@@ -11,6 +11,7 @@ PYTHON_BOOT ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .tools/checkov
+ZIZMOR_VENV := .tools/zizmor
 STACKS := governance dev test prod
 SYNTH_INPUTS := main.py $(shell find modules stacks mlgov_config lambda_src config -type f \( -name '*.py' -o -name '*.yaml' \) 2>/dev/null)
 SYNTH_STAMP := build/synth.stamp
@@ -36,8 +37,13 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+$(ZIZMOR_VENV)/.installed: requirements-zizmor.txt
+	$(PYTHON_BOOT) -m venv $(ZIZMOR_VENV)
+	$(ZIZMOR_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-zizmor.txt
+	touch $@
+
 .PHONY: venv
-venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## create the Python environments (project, checkov)
+venv: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(ZIZMOR_VENV)/.installed ## create the Python environments (project, checkov, zizmor)
 
 .PHONY: terraformrc
 terraformrc:
@@ -57,6 +63,23 @@ validate: synth terraformrc ## terraform init -backend=false + validate, every s
 .PHONY: checkov
 checkov: synth $(CHECKOV_VENV)/.installed ## checkov on every synthesized stack (skips need a reason on the resource)
 	$(PY) scripts/checkov_gate.py --checkov $(CHECKOV_VENV)/bin/checkov $(addprefix terraform/,$(STACKS))
+
+.PHONY: lock
+lock: $(VENV)/.installed terraformrc ## each stack's .terraform.lock.hcl for gitops.lock_platforms, from the local mirror (FROM=registry: the registry)
+	@mirror="$${MLGOV_TF_PLUGIN_MIRROR:-$$(cat build/provider-mirror 2>/dev/null || true)}"; \
+	$(PY) scripts/provider_lock.py $(dir $(wildcard terraform/*/main.tf.json)) $(if $(filter registry,$(FROM)),,$${mirror:+--fs-mirror "$$mirror"})
+
+.PHONY: lint-workflows
+lint-workflows: $(ZIZMOR_VENV)/.installed ## zizmor --offline on .github/workflows; any finding fails
+	$(ZIZMOR_VENV)/bin/zizmor --offline --no-progress .github/workflows
+
+.PHONY: mlgov-check
+mlgov-check: $(VENV)/.installed ## mlgov check: every deployment in config names a version approved for its stage (needs AWS credentials)
+	$(PY) -m mlgov_cli check
+
+.PHONY: pipeline-roles
+pipeline-roles: $(VENV)/.installed ## the pipeline's role ARNs and region from config (STACK=s adds its apply role; OUT=file appends them there)
+	@$(PY) scripts/pipeline_roles.py $(if $(STACK),--stack $(STACK)) $(if $(OUT),--github-output "$(OUT)")
 
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)

@@ -2,7 +2,7 @@
 
 `python scripts/terraform_cli.py validate terraform/governance ...` is what `make validate` runs.
 The provider comes from wherever TF_CLI_CONFIG_FILE points (the Makefile writes one for a local
-mirror) or from the registry.
+mirror) or from the registry, and must match the stack's committed .terraform.lock.hcl (`make lock`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WORK_ROOT = REPO_ROOT / "build" / "terraform"
+LOCK_FILE = ".terraform.lock.hcl"
 
 
 class TerraformError(RuntimeError):
@@ -30,7 +31,7 @@ class Terraform:
 
     @classmethod
     def copy_of(cls, stack_dir: Path, workdir: Path, env: dict[str, str] | None = None) -> "Terraform":
-        """Fresh copy of the generated files; keeps .terraform/ and state already in workdir."""
+        """Fresh copy of the generated files and the stack's lock file; keeps .terraform/, state and a lock already in workdir."""
         workdir.mkdir(parents=True, exist_ok=True)
         for stale in ("main.tf.json", "assets"):
             target = workdir / stale
@@ -41,6 +42,9 @@ class Terraform:
         shutil.copyfile(stack_dir / "main.tf.json", workdir / "main.tf.json")
         if (stack_dir / "assets").is_dir():
             shutil.copytree(stack_dir / "assets", workdir / "assets")
+        lock = lock_file_of(stack_dir)
+        if lock is not None:
+            shutil.copyfile(lock, workdir / LOCK_FILE)
         return cls(workdir, env or {})
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -52,10 +56,23 @@ class Terraform:
         return proc
 
     def init(self, backend: bool = True) -> None:
-        self.run("init", "-no-color", f"-backend={'true' if backend else 'false'}")
+        # readonly: a provider whose checksum the committed lock file lacks is refused, never recorded.
+        self.run("init", "-no-color", "-lockfile=readonly", f"-backend={'true' if backend else 'false'}")
 
     def validate(self) -> None:
         self.run("validate", "-no-color")
+
+
+def lock_file_of(stack_dir: Path) -> Path | None:
+    """The stack's own lock file, else the committed one of the stack of that name.
+
+    Provider versions belong to the repository, not to a config: a stack synthesized elsewhere (a test's
+    folder, the sandbox's edited config) is held to the lock file committed under terraform/<stack>/.
+    """
+    for candidate in (stack_dir / LOCK_FILE, REPO_ROOT / "terraform" / stack_dir.name / LOCK_FILE):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def validate(stack_dirs: list[Path]) -> int:

@@ -18,11 +18,11 @@ REFUSED = [
     ("unknown stack", "    prod: prod", "    prod: prod\n    staging: staging", "unknown stack(s) ['staging']"),
     ("environment with a slash", "    prod: prod", "    prod: prod/eu", "'prod/eu' is not a GitHub environment name"),
     ("plan role path", "  plan_role_name: mlgov-gitops-plan", "  plan_role_name: ci/mlgov-gitops-plan", "plan_role_name"),
-    ("unknown lock platform", "  lock_platforms: [darwin_arm64, linux_amd64, linux_arm64]",
+    ("unknown lock platform", "  lock_platforms: [linux_amd64]",
      "  lock_platforms: [linux_amd64, linux_x64]", "'linux_x64' is not a Terraform platform"),
-    ("lock platform twice", "  lock_platforms: [darwin_arm64, linux_amd64, linux_arm64]",
+    ("lock platform twice", "  lock_platforms: [linux_amd64]",
      "  lock_platforms: [linux_amd64, linux_amd64]", "listed more than once"),
-    ("no lock platform", "  lock_platforms: [darwin_arm64, linux_amd64, linux_arm64]", "  lock_platforms: []",
+    ("no lock platform", "  lock_platforms: [linux_amd64]", "  lock_platforms: []",
      "lock_platforms"),
     ("unknown key", "  main_branch: main", "  main_branch: main\n  auto_approve: true", "auto_approve"),
     ("no organisation to deny outsiders", "organization_id: o-exampleorg1\n", "", "gitops needs organization_id"),
@@ -42,7 +42,7 @@ def test_the_shipped_gitops_settings(config_dir):
     assert gitops.repository == "example-org/mlgov" and gitops.main_branch == "main"
     assert gitops.environments == {"governance": "governance", "dev": "dev", "test": "test", "prod": "prod"}
     assert gitops.apply_role_name("prod") == "mlgov-gitops-apply-prod"
-    assert gitops.lock_platforms == ["darwin_arm64", "linux_amd64", "linux_arm64"]
+    assert gitops.lock_platforms == ["linux_amd64"]
 
 
 def test_without_the_section_no_pipeline_is_configured(config_dir):

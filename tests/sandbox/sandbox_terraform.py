@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -51,4 +52,10 @@ def component(stack: str, path_prefix: str) -> dict[str, Any]:
 def write_component(stack: str, path_prefix: str, directory: Path) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "main.tf.json").write_text(json.dumps(component(stack, path_prefix), indent=2))
+    copy_lock_file(stack, directory)
     return directory
+
+
+def copy_lock_file(stack: str, directory: Path) -> None:
+    """The stack's committed provider lock: every init runs with -lockfile=readonly."""
+    shutil.copyfile(TERRAFORM / stack / ".terraform.lock.hcl", directory / ".terraform.lock.hcl")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sandbox_accounts import GOV, REGION
+from sandbox_terraform import copy_lock_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = REPO_ROOT / "terraform" / "governance" / "main.tf.json"
@@ -49,6 +50,7 @@ def test_the_dashboard_applies_and_a_second_plan_is_clean(aws, sandbox_url, tmp_
     source = tmp_path / "source"
     source.mkdir()
     (source / "main.tf.json").write_text(json.dumps(dashboard_only(stack), indent=1))
+    copy_lock_file("governance", source)
     subscribe(aws("iam", GOV), load_config(REPO_ROOT / "config").platform.governance.dashboard.service_role_name)
 
     result = apply_stack(source, tmp_path / "work", sandbox_url, REGION)
