@@ -70,8 +70,8 @@ lock: $(VENV)/.installed terraformrc ## each stack's .terraform.lock.hcl for git
 	$(PY) scripts/provider_lock.py $(dir $(wildcard terraform/*/main.tf.json)) $(if $(filter registry,$(FROM)),,$${mirror:+--fs-mirror "$$mirror"})
 
 .PHONY: lint-workflows
-lint-workflows: $(ZIZMOR_VENV)/.installed ## zizmor --offline on .github/workflows; any finding fails
-	$(ZIZMOR_VENV)/bin/zizmor --offline --no-progress .github/workflows
+lint-workflows: $(ZIZMOR_VENV)/.installed ## zizmor --offline (pedantic) on .github/ (workflows and the setup action); any finding fails
+	$(ZIZMOR_VENV)/bin/zizmor --offline --no-progress --strict-collection --persona pedantic .github
 
 .PHONY: mlgov-check
 mlgov-check: $(VENV)/.installed ## mlgov check: every deployment in config names a version approved for its stage (needs AWS credentials)
