@@ -74,8 +74,9 @@ lint-workflows: $(ZIZMOR_VENV)/.installed ## zizmor --offline (pedantic) on .git
 	$(ZIZMOR_VENV)/bin/zizmor --offline --no-progress --strict-collection --persona pedantic .github
 
 .PHONY: mlgov-check
-mlgov-check: $(VENV)/.installed ## mlgov check: every deployment in config names a version approved for its stage (needs AWS credentials)
-	$(PY) -m mlgov_cli check
+mlgov-check: $(VENV)/.installed ## mlgov check (needs AWS credentials); its JSON in build/plans/check.json gives make plan-summary its verdicts
+	@mkdir -p build/plans
+	$(PY) -m mlgov_cli --json check | tee build/plans/check.json
 
 .PHONY: pipeline-roles
 pipeline-roles: $(VENV)/.installed ## the pipeline's role ARNs and region from config (STACK=s adds its apply role; OUT=file appends them there)
