@@ -74,3 +74,13 @@ def test_a_config_without_gitops_names_the_file_and_field(config_dir):
     proc = _run(config_dir)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip() == f"{platform}: gitops: not set; the pipeline's roles are named there"
+
+
+def test_the_example_lets_the_plan_role_read_as_the_compliance_officer():
+    """`make mlgov-check` in the pull-request and deploy plan jobs assumes <prefix>-compliance-officer."""
+    from mlgov_config import load_config
+    from pipeline_roles import pipeline_roles
+
+    config = load_config(REPO_ROOT / "config")
+    plan_role = pipeline_roles(config, None, "config/platform.yaml")["plan_role_arn"]
+    assert plan_role in config.platform.role_trust.compliance_officer
