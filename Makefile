@@ -58,6 +58,18 @@ validate: synth terraformrc ## terraform init -backend=false + validate, every s
 checkov: synth $(CHECKOV_VENV)/.installed ## checkov on every synthesized stack (skips need a reason on the resource)
 	$(PY) scripts/checkov_gate.py --checkov $(CHECKOV_VENV)/bin/checkov $(addprefix terraform/,$(STACKS))
 
+# terraform/bootstrap (docs/gitops.md): FIRST=1 on the very first run (the state bucket does not exist yet);
+# SANDBOX=1 against the running sandbox at MLGOV_ENDPOINT_URL.
+BOOTSTRAP_FLAGS = $(if $(FIRST),--first-run) $(if $(SANDBOX),--sandbox)
+
+.PHONY: bootstrap-plan
+bootstrap-plan: synth terraformrc ## plan terraform/bootstrap (state bucket, OIDC, pipeline roles) into a saved plan
+	$(PY) scripts/bootstrap_cli.py plan $(BOOTSTRAP_FLAGS)
+
+.PHONY: bootstrap-apply
+bootstrap-apply: terraformrc ## apply exactly the saved plan of bootstrap-plan
+	$(PY) scripts/bootstrap_cli.py apply $(BOOTSTRAP_FLAGS)
+
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
 	$(PY) -m pytest -n 2
