@@ -2,10 +2,10 @@
 plan is clean, and the state bucket's policy refuses the pipeline's roles and an administrator what the
 design forbids, played as each of them; dropping the statement lets the same attack through (mutation check).
 
-moto evaluates the bucket policy through scripts/sandbox/patches/s3_bucket_policy.py, not identity
-policies on S3: the refusals below come from the bucket policy alone, which is the point of its guards
-(they hold whatever the roles' own policies are widened to). tests/synth/test_synth_bootstrap.py decides
-the identity policies.
+The sandbox evaluates bucket policies (patches/s3_bucket_policy.py) and identity-policy Denies on S3
+(patches/s3_identity_denies.py), never a missing identity Allow: the state refusals come from the bucket
+policy's guards alone (they hold whatever the roles' own policies are widened to), the data read from
+the account plan role's own Deny. tests/synth/test_synth_bootstrap.py decides the identity Allows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sandbox_accounts import GOV, REGION
 from mlgov_config import AccountRole, load_config
 from sandbox.accounts import AccountSession, assume
 from sandbox.stacks import apply_stack, replan_changes
-from tests.security.policy_mutation import bucket_policy
+from tests.security.policy_mutation import bucket_policy, role_policy
 
 pytestmark = [pytest.mark.sandbox, pytest.mark.terraform]
 
@@ -120,3 +120,25 @@ def test_a_principal_outside_the_organisation_reads_no_state(applied, sandbox_ur
             assert outsider.get_object(Bucket=BUCKET, Key=STATE)["Body"].read() == b"{}"
     finally:
         set_organization(PLATFORM.organization_id, members)
+
+
+def test_a_prs_plan_reads_no_data_object(applied, sandbox_url, aws):
+    """The chain a pull request's plan runs as: the plan role (OIDC), then the account's read-only plan role."""
+    import boto3
+
+    admin = session_of(sandbox_url, PLATFORM.terraform_role_name).client("s3")
+    data_bucket = f"{PLATFORM.name_prefix}-data-{GOV}-{REGION}"
+    admin.create_bucket(Bucket=data_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    admin.put_object(Bucket=data_bucket, Key="models/m/model.tar.gz", Body=b"weights")
+    sts = boto3.client("sts", endpoint_url=sandbox_url, region_name=REGION)
+    run = sts.assume_role_with_web_identity(RoleArn=f"arn:aws:iam::{GOV}:role/{GITOPS.plan_role_name}", RoleSessionName="pr",
+                                            WebIdentityToken="a-github-token")["Credentials"]
+    reader = boto3.client("sts", endpoint_url=sandbox_url, region_name=REGION, aws_access_key_id=run["AccessKeyId"],
+                          aws_secret_access_key=run["SecretAccessKey"], aws_session_token=run["SessionToken"]).assume_role(
+        RoleArn=f"arn:aws:iam::{GOV}:role/{GITOPS.account_plan_role_name}", RoleSessionName="plan")["Credentials"]
+    s3 = boto3.client("s3", endpoint_url=sandbox_url, region_name=REGION, aws_access_key_id=reader["AccessKeyId"],
+                      aws_secret_access_key=reader["SecretAccessKey"], aws_session_token=reader["SessionToken"])
+
+    assert refused(lambda: s3.get_object(Bucket=data_bucket, Key="models/m/model.tar.gz"))
+    with role_policy(aws("iam", GOV), GITOPS.account_plan_role_name, "least-privilege", ("DenyObjectReads",)):
+        assert s3.get_object(Bucket=data_bucket, Key="models/m/model.tar.gz")["Body"].read() == b"weights"
