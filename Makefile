@@ -82,6 +82,18 @@ mlgov-check: $(VENV)/.installed ## mlgov check (needs AWS credentials); its JSON
 pipeline-roles: $(VENV)/.installed ## the pipeline's role ARNs and region from config (STACK=s adds its apply role; OUT=file appends them there)
 	@$(PY) scripts/pipeline_roles.py $(if $(STACK),--stack $(STACK)) $(if $(OUT),--github-output "$(OUT)")
 
+# terraform/bootstrap (docs/gitops.md): FIRST=1 on the very first run (the state bucket does not exist yet);
+# SANDBOX=1 against the running sandbox at MLGOV_ENDPOINT_URL.
+BOOTSTRAP_FLAGS = $(if $(FIRST),--first-run) $(if $(SANDBOX),--sandbox)
+
+.PHONY: bootstrap-plan
+bootstrap-plan: synth terraformrc ## plan terraform/bootstrap (state bucket, OIDC, pipeline roles) into a saved plan
+	$(PY) scripts/bootstrap_cli.py plan $(BOOTSTRAP_FLAGS)
+
+.PHONY: bootstrap-apply
+bootstrap-apply: terraformrc ## apply exactly the saved plan of bootstrap-plan
+	$(PY) scripts/bootstrap_cli.py apply $(BOOTSTRAP_FLAGS)
+
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
 	$(PY) -m pytest -n 2

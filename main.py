@@ -23,6 +23,7 @@ def build_app(config: MlgovConfig, outdir: Path):
     # Imported here: loading the provider bindings costs ~15 s, which config errors should not pay.
     from cdktf import App
 
+    from stacks.bootstrap import BootstrapStack
     from stacks.dev import DevStack
     from stacks.governance import GovernanceStack
     from stacks.workload import ProdStack, TestStack
@@ -31,7 +32,11 @@ def build_app(config: MlgovConfig, outdir: Path):
     # Every config string reaches Terraform as literal text (mlgov_config/terraform_text.py).
     literal = terraform_config(config)
     stacks = [cls(app, literal) for cls in (GovernanceStack, DevStack, TestStack, ProdStack)]
-    return app, [s.role.value for s in stacks]
+    names = [s.role.value for s in stacks]
+    if literal.platform.gitops is not None:
+        # Built last: each account's plan role reads what the account's stack above creates.
+        names.append(BootstrapStack(app, literal, stacks).node.id)
+    return app, names
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,6 +106,15 @@ class Names:
         """Each account its own: S3 delivers server access logs only to a bucket in the same account and region."""
         return f"{self.prefix}-access-logs-{account_id}-{self.region}"
 
+    # terraform/bootstrap: the state bucket (named in config) lives in state_backend.region, maybe not the home region.
+    def state_access_log_bucket(self, region: str) -> str:
+        """The state bucket's access logs (S3 delivers them only within one account and region)."""
+        return f"{self.prefix}-state-access-logs-{self.governance_account}-{region}"
+
+    @property
+    def state_key_alias(self) -> str:
+        return f"alias/{self.prefix}-terraform-state"
+
     @property
     def artifact_key_alias(self) -> str:
         return f"alias/{self.prefix}-artifacts"
@@ -462,12 +471,28 @@ def _platform_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
         DerivedName("aws_athena_workgroup", n.athena_workgroup, prefix),
         DerivedName("aws_glue_catalog_database", n.glue_database, prefix),
     ]
+    names += _bootstrap_names(n, platform)
     for short in GOVERNANCE_FUNCTIONS:
         function, queue = n.function(short), n.dead_letter_queue(short)
         names += [DerivedName("aws_lambda_function", function, prefix), DerivedName("aws_iam_role", n.function_role(function), prefix),
                   DerivedName("aws_cloudwatch_log_group", n.function_log_group(function), prefix),
                   DerivedName("aws_sqs_queue", queue, prefix), DerivedName("aws_cloudwatch_metric_alarm", n.queue_alarm(queue), prefix)]
     return names
+
+
+def _bootstrap_names(n: Names, platform: PlatformConfig) -> list[DerivedName]:
+    """terraform/bootstrap's names; none without a gitops section (no bootstrap stack then)."""
+    gitops, backend = platform.gitops, platform.state_backend
+    if gitops is None:
+        return []
+    return [
+        DerivedName("aws_s3_bucket", backend.bucket, "state_backend.bucket"),
+        DerivedName("aws_s3_bucket", n.state_access_log_bucket(backend.region), "name_prefix, state_backend.region"),
+        DerivedName("aws_kms_alias", n.state_key_alias, "name_prefix"),
+        DerivedName("aws_iam_role", gitops.plan_role_name, "gitops.plan_role_name"),
+        DerivedName("aws_iam_role", gitops.account_plan_role_name, "gitops.account_plan_role_name"),
+        *(DerivedName("aws_iam_role", gitops.apply_role_name(stack), "gitops.apply_role_prefix") for stack in gitops.environments),
+    ]
 
 
 def _use_case_names(n: Names, uc: UseCaseConfig) -> list[DerivedName]:

@@ -26,6 +26,8 @@ class Statement:
     actions: tuple[str, ...]
     resources: tuple[str, ...] = ()
     effect: str = "Allow"
+    # Deny only: "everything but these" (an Allow of everything but a few is a wildcard in disguise).
+    not_resources: tuple[str, ...] = ()
     principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     conditions: dict[str, dict[str, Any]] = field(default_factory=dict)
     any_resource_reason: str = ""
@@ -35,6 +37,8 @@ class Statement:
     def __post_init__(self) -> None:
         if not self.sid.isalnum():
             raise PolicyError(f"statement id {self.sid!r} must be alphanumeric")
+        if self.not_resources and (self.effect != "Deny" or self.resources):
+            raise PolicyError(f"statement {self.sid!r}: not_resources only in a Deny without resources")
         if self.effect == "Deny":
             return
         for action in self.actions:
@@ -53,6 +57,8 @@ class Statement:
         # Trust policies and resource policies name no Resource; IAM rejects the field there.
         if self.resources:
             out["Resource"] = list(self.resources)
+        if self.not_resources:
+            out["NotResource"] = list(self.not_resources)
         if self.conditions:
             out["Condition"] = self.conditions
         return out

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -34,7 +35,7 @@ from constructs import Construct
 
 from modules.checkov import skip_checks
 from modules import partition
-from modules.policy import Statement, deny_insecure_transport, document
+from modules.policy import Statement, deny_insecure_transport, deny_outside_organization, document
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class SecureBucketProps:
     # S3 Object Lock can only be switched on when the bucket is created (a later change replaces the
     # bucket); None = no Object Lock.
     object_lock: ObjectLockRetention | None = None
+    # Terraform refuses any plan that destroys the bucket (lifecycle.prevent_destroy).
+    prevent_destroy: bool = False
+    # The organisation whose principals alone may use the bucket (aws:PrincipalOrgID); None: no such Deny.
+    organization_id: str | None = None
+    # Key patterns (e.g. "*.tfstate") whose objects and versions nobody may delete, whatever IAM allows.
+    undeletable_keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.object_lock is not None and not self.versioned:
@@ -85,6 +92,10 @@ class SecureBucketProps:
             raise ValueError(f"SecureBucketProps.access_log_bucket: {self.bucket_name!r} is a log target; it must not log to another bucket")
         if not self.is_access_log_target and not self.access_log_target:
             raise ValueError(f"SecureBucketProps.access_log_target: bucket {self.bucket_name!r} needs an access-log target")
+        for pattern in self.undeletable_keys:
+            if not pattern or pattern.startswith("/") or pattern == "*":
+                raise ValueError(f"SecureBucketProps.undeletable_keys: {pattern!r} in bucket {self.bucket_name!r} must name "
+                                 "some keys, not all (use object_lock for that)")
 
 
 class SecureBucket(Construct):
@@ -92,7 +103,8 @@ class SecureBucket(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy,
-                               object_lock_enabled=True if props.object_lock else None)
+                               object_lock_enabled=True if props.object_lock else None,
+                               lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None)
         self.arn = partition.of(self).s3_arn(props.bucket_name)
         if props.is_access_log_target:
             skip_checks(self.bucket, {
@@ -173,5 +185,11 @@ class SecureBucket(Construct):
                           principals={"AWS": ("*",)}, conditions=conditions)
                 for sid, conditions in guards.items()
             ]
+        statements += deny_outside_organization(("s3:*",), (self.arn, f"{self.arn}/*"), props.organization_id)
+        if props.undeletable_keys:
+            # Both: DeleteObject leaves a delete marker (the object vanishes for readers), DeleteObjectVersion erases.
+            statements.append(Statement(
+                sid="DenyProtectedObjectDeletion", effect="Deny", actions=("s3:DeleteObject", "s3:DeleteObjectVersion"),
+                resources=tuple(f"{self.arn}/{pattern}" for pattern in props.undeletable_keys), principals={"AWS": ("*",)}))
         statements.extend(props.extra_statements)
         return statements

@@ -1,8 +1,16 @@
-"""What every account stack shares: provider pinned to its account, default tags, S3 backend."""
+"""What every account stack shares: provider pinned to its account, default tags, S3 backend.
+
+The provider assumes the role named by the input variable ``assume_role_arn`` (terraform/bootstrap):
+a pull request's plan passes the account's read-only plan role, an apply leaves the default, the
+account's Terraform role, which is what the sandbox and a plain `terraform apply` have always used.
+The variable is ephemeral, so a saved plan does not record it and cannot pin it: an apply of a saved
+plan made with the plan role runs as whatever role the apply is given (Terraform >= 1.10)."""
 
 from __future__ import annotations
 
-from cdktf import S3Backend, TerraformStack
+import json
+
+from cdktf import S3Backend, TerraformStack, TerraformVariable, TerraformVariableValidationConfig
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -32,14 +40,16 @@ class AccountStack(TerraformStack):
             region=platform.home_region,
             allowed_account_ids=[self.account_id],
             assume_role=[AwsProviderAssumeRole(
-                role_arn=self.partition.iam_arn(self.account_id, f"role/{platform.terraform_role_name}"),
+                role_arn=assume_role_variable(self, self.partition.iam_arn(self.account_id, "role/"),
+                                              platform.terraform_role_name).string_value,
                 session_name=f"mlgov-terraform-{self.role.value}",
             )],
             default_tags=[AwsProviderDefaultTags(tags=dict(sorted({**platform.default_tags, ACCOUNT_ROLE_TAG: self.role.value}.items())))],
         )
         backend = platform.state_backend
-        S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{self.role.value}.tfstate",
-                  region=backend.region, encrypt=True)
+        # No `encrypt`: with it and no kms_key_id the backend asks for SSE-S3 (AES256), which the state
+        # bucket refuses; without it the bucket's default encryption applies its own KMS key (terraform/bootstrap).
+        S3Backend(self, bucket=backend.bucket, key=f"{backend.key_prefix}/{self.role.value}.tfstate", region=backend.region)
         # Native S3 locking (Terraform >= 1.11); cdktf 0.21's S3Backend does not know the argument.
         self.add_override("terraform.backend.s3.use_lockfile", True)
 
@@ -48,3 +58,23 @@ class AccountStack(TerraformStack):
         return RoleBoundary(self, "role-boundary", RoleBoundaryProps(
             prefix=self.config.platform.name_prefix, account_id=self.account_id, partition=self.partition,
             decider_role_name=decider_role_name))
+
+
+ASSUME_ROLE_VARIABLE = "assume_role_arn"
+
+
+def assume_role_variable(stack: TerraformStack, role_arn_prefix: str, default_role_name: str) -> TerraformVariable:
+    """The role the provider assumes; only roles of the stack's own account pass the validation."""
+    variable = TerraformVariable(
+        stack, ASSUME_ROLE_VARIABLE, type="string", nullable=False, default=f"{role_arn_prefix}{default_role_name}",
+        description="Role the provider assumes in this stack's account: the read-only plan role for pull-request "
+                    "plans, the Terraform role (the default) for applies",
+        validation=[TerraformVariableValidationConfig(
+            # Terraform reads the condition as an expression; the prefix is config text, made literal here.
+            condition=f"${{startswith(var.{ASSUME_ROLE_VARIABLE}, {json.dumps(role_arn_prefix)})}}",
+            error_message=f"assume_role_arn must be a role of this stack's account ({role_arn_prefix}...).")],
+    )
+    # cdktf 0.21 has no argument for it; Terraform >= 1.10 keeps ephemeral values out of plans and state.
+    variable.add_override("ephemeral", True)
+    variable.override_logical_id(ASSUME_ROLE_VARIABLE)
+    return variable

@@ -37,20 +37,32 @@ ASSUME_ROLE_HEADING = re.compile(r"^Cannot assume IAM Role\s*$", re.MULTILINE)
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def override(endpoint_url: str, region: str) -> dict:
+def override(endpoint_url: str, region: str, aliases: tuple[str, ...] = ()) -> dict:
+    """Terraform merges provider blocks by name and alias: one entry per provider of the stack
+    (terraform/bootstrap has one per account)."""
     return {
-        "provider": {"aws": [{
-            "region": region,
-            "access_key": SANDBOX_KEY,
-            "secret_key": SANDBOX_KEY,
-            "skip_credentials_validation": True,
-            "skip_metadata_api_check": True,
-            "s3_use_path_style": True,
-            # moto answers unimplemented calls with HTTP 500; without this the provider retries for minutes.
-            "max_retries": 1,
-            "endpoints": [{service: endpoint_url for service in ENDPOINT_SERVICES}],
-        }]},
+        "provider": {"aws": [{**({"alias": alias} if alias else {}), **_sandbox_provider(endpoint_url, region)}
+                             for alias in (None, *aliases)]},
         "terraform": {"backend": {"local": {"path": "terraform.tfstate"}}},
+    }
+
+
+def provider_aliases(stack_dir: Path) -> tuple[str, ...]:
+    providers = json.loads((stack_dir / "main.tf.json").read_text()).get("provider", {}).get("aws", [])
+    return tuple(p["alias"] for p in providers if "alias" in p)
+
+
+def _sandbox_provider(endpoint_url: str, region: str) -> dict:
+    return {
+        "region": region,
+        "access_key": SANDBOX_KEY,
+        "secret_key": SANDBOX_KEY,
+        "skip_credentials_validation": True,
+        "skip_metadata_api_check": True,
+        "s3_use_path_style": True,
+        # moto answers unimplemented calls with HTTP 500; without this the provider retries for minutes.
+        "max_retries": 1,
+        "endpoints": [{service: endpoint_url for service in ENDPOINT_SERVICES}],
     }
 
 
@@ -73,7 +85,7 @@ def synth_stacks(config_dir: Path, out_dir: Path) -> None:
 
 def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) -> ApplyResult:
     tf = Terraform.copy_of(stack_dir, workdir)
-    (workdir / OVERRIDE_FILE).write_text(json.dumps(override(endpoint_url, region), indent=2))
+    (workdir / OVERRIDE_FILE).write_text(json.dumps(override(endpoint_url, region, provider_aliases(stack_dir)), indent=2))
     result = ApplyResult(stack_dir.name)
     tf.init(backend=True)
     # A saved plan applies without a prompt, so no -auto-approve is needed anywhere.

@@ -46,7 +46,9 @@ def component(stack: str, path_prefix: str) -> dict[str, Any]:
     subset: dict[str, dict[str, Any]] = {}
     for kind, name in sorted(wanted):
         subset.setdefault(kind, {})[name] = resources[kind][name]
-    return {"terraform": config["terraform"], "provider": config["provider"], "resource": subset}
+    # The provider's assume_role reads the stack's input variable (stacks/account_stack.py).
+    return {"terraform": config["terraform"], "provider": config["provider"], "variable": config.get("variable", {}),
+            "resource": subset}
 
 
 def write_component(stack: str, path_prefix: str, directory: Path) -> Path:

@@ -38,7 +38,7 @@ def dashboard_only(stack: dict) -> dict:
 
     text = REFERENCE.sub(literal, json.dumps(kept))
     return {"provider": stack["provider"], "terraform": {"required_providers": stack["terraform"]["required_providers"]},
-            "resource": json.loads(text)}
+            "variable": stack.get("variable", {}), "resource": json.loads(text)}
 
 
 def test_the_dashboard_applies_and_a_second_plan_is_clean(aws, sandbox_url, tmp_path):

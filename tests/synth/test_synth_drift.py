@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tf_json import REPO_ROOT, STACKS
+from tf_json import GENERATED_STACKS as STACKS, REPO_ROOT
 
 COMMITTED = REPO_ROOT / "terraform"
 HOW_TO_FIX = "terraform/ is stale: run `make synth` and commit the result"

@@ -58,7 +58,8 @@ def test_cross_account_key_use_is_limited_to_the_partitions_s3_and_ecr(china_syn
 @pytest.mark.parametrize("stack", STACKS)
 def test_terraform_assumes_its_role_in_the_partition(china_synth, stack):
     provider = one(china_synth.stacks[stack]["provider"]["aws"])
-    assert one(provider["assume_role"])["role_arn"].startswith(f"arn:{PARTITION}:iam::")
+    assert one(provider["assume_role"])["role_arn"] == "${var.assume_role_arn}"
+    assert china_synth.stacks[stack]["variable"]["assume_role_arn"]["default"].startswith(f"arn:{PARTITION}:iam::")
     assert provider["region"] == REGION
 
 

@@ -17,6 +17,7 @@ from tf_json import STACKS, as_list, attached, config, one, refers_to, resources
 pytestmark = pytest.mark.synth
 
 CONFIG = config()
+NAMES = Names.from_config(CONFIG)
 
 
 def every(synth, type_: str) -> list[tuple[str, str, dict, dict]]:
@@ -46,7 +47,10 @@ def test_buckets_block_all_public_access(synth):
 
 
 def is_access_log_bucket(stack_name: str, bucket: str) -> bool:
-    """Each account has exactly one access-log bucket, named after the account and region."""
+    """Each account stack has exactly one access-log bucket, named after the account and region; terraform/bootstrap
+    has the state bucket's own (modules/state_bucket.py)."""
+    if stack_name == "bootstrap":
+        return bucket == NAMES.state_access_log_bucket(CONFIG.platform.state_backend.region)
     account = CONFIG.platform.account_id(AccountRole(stack_name))
     return bucket == f"{CONFIG.platform.name_prefix}-access-logs-{account}-{CONFIG.platform.home_region}"
 
@@ -174,7 +178,9 @@ def test_provider_is_pinned_to_the_stack_account(synth, stack_name):
     assert providers, f"{stack_name}: no aws provider"
     for provider in as_list(providers):
         assert provider.get("allowed_account_ids") == [account], f"{stack_name}: provider allowed_account_ids"
-        role_arn = one(provider["assume_role"])["role_arn"]
+        # The role comes from the stack's input variable; by default the account's Terraform role.
+        assert one(provider["assume_role"])["role_arn"] == "${var.assume_role_arn}", f"{stack_name}: assume_role"
+        role_arn = synth.stacks[stack_name]["variable"]["assume_role_arn"]["default"]
         assert role_arn == f"arn:aws:iam::{account}:role/{platform.terraform_role_name}", f"{stack_name}: assumes {role_arn}"
         tags = one(provider["default_tags"])["tags"]
         missing = {k: v for k, v in platform.default_tags.items() if tags.get(k) != v}
@@ -182,12 +188,14 @@ def test_provider_is_pinned_to_the_stack_account(synth, stack_name):
 
 
 @pytest.mark.parametrize("stack_name", STACKS)
-def test_backend_is_encrypted_s3_with_native_locking(synth, stack_name):
+def test_backend_is_s3_with_native_locking(synth, stack_name):
     backend = synth.stacks[stack_name]["terraform"]["backend"]
     assert list(backend) == ["s3"], f"{stack_name}: backend {list(backend)}"
     s3 = backend["s3"]
     assert s3.get("use_lockfile") is True, f"{stack_name}: S3 backend without use_lockfile"
-    assert s3.get("encrypt") is True, f"{stack_name}: S3 backend without encrypt"
+    # `encrypt` without a kms_key_id would ask for SSE-S3, which the state bucket refuses: its default
+    # SSE-KMS with its own key encrypts every state (tests/synth/test_synth_bootstrap.py).
+    assert "encrypt" not in s3 and "kms_key_id" not in s3, f"{stack_name}: S3 backend overrides the bucket's encryption"
     assert s3.get("bucket") == CONFIG.platform.state_backend.bucket
 
 

@@ -12,6 +12,8 @@ from mlgov_config import AccountRole, MlgovConfig, load_config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACKS = tuple(role.value for role in AccountRole)  # governance, dev, test, prod
+# Every folder main.py writes with the example config: the account stacks and terraform/bootstrap (gitops is set).
+GENERATED_STACKS = (*STACKS, "bootstrap")
 ACCOUNT_ROOT = re.compile(r"^arn:aws:iam::[0-9]{12}:root$")
 REFERENCE = re.compile(r"^\$\{(?P<type>[a-z0-9_]+)\.(?P<name>[^.}]+)\.(?P<attr>[a-z0-9_]+)\}$")
 

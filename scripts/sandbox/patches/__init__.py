@@ -27,6 +27,7 @@ PATCHES = (
     "s3_logging_policy",
     "sagemaker_runtime_endpoints",
     "s3_bucket_policy",
+    "s3_identity_denies",  # wraps s3_bucket_policy's get_permission: an identity Deny refuses first
     "s3_object_lock_retention",
     "ecr_cross_account",
     "sagemaker_readback",
