@@ -28,6 +28,7 @@ PATCHES = (
     "sagemaker_runtime_endpoints",
     "s3_bucket_policy",
     "s3_object_lock_retention",
+    "s3_conditional_write",  # PutObject If-None-Match as one step: Terraform's native S3 state lock
     "ecr_cross_account",
     "sagemaker_readback",
     "sagemaker_update_endpoint",
