@@ -58,6 +58,30 @@ validate: synth terraformrc ## terraform init -backend=false + validate, every s
 checkov: synth $(CHECKOV_VENV)/.installed ## checkov on every synthesized stack (skips need a reason on the resource)
 	$(PY) scripts/checkov_gate.py --checkov $(CHECKOV_VENV)/bin/checkov $(addprefix terraform/,$(STACKS))
 
+# make plan|apply|drift STACK=<stack> [SANDBOX=1]: the AWS path runs on the system Python (standard
+# library only); SANDBOX=1 needs the project environment and a server (make sandbox-server).
+STACK ?=
+SANDBOX ?=
+SANDBOX_PORT ?= 5055
+STACK_PY = $(if $(filter 1,$(SANDBOX)),$(PY),$(PYTHON_BOOT))
+STACK_RUN = $(STACK_PY) scripts/saved_plan_cli.py $(1) "$(STACK)" $(if $(filter 1,$(SANDBOX)),--sandbox)
+
+.PHONY: plan
+plan: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## saved plan of STACK in build/plans/STACK/ (tfplan, plan.json, tfplan.sha256, manifest.json)
+	$(call STACK_RUN,plan)
+
+.PHONY: apply
+apply: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## apply only STACK's saved plan; refuses a missing, modified or stale one
+	$(call STACK_RUN,apply)
+
+.PHONY: drift
+drift: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## refresh-only plan of STACK: exit 0 clean, 2 drift, 1 error
+	$(call STACK_RUN,drift)
+
+.PHONY: sandbox-server
+sandbox-server: $(VENV)/.installed ## a sandbox server on SANDBOX_PORT (5055) for SANDBOX=1, until Ctrl-C
+	$(PY) -m sandbox.standing --port $(SANDBOX_PORT) --state-dir .sandbox/standing
+
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
 	$(PY) -m pytest -n 2
