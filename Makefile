@@ -75,7 +75,7 @@ apply: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## apply only
 	$(call STACK_RUN,apply)
 
 .PHONY: drift
-drift: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## refresh-only plan of STACK: exit 0 clean, 2 drift, 1 error
+drift: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## refresh-only plan of STACK: exit 0 clean; build/drift/STACK.json says drift or error
 	$(call STACK_RUN,drift)
 
 .PHONY: sandbox-server

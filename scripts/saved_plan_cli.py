@@ -2,7 +2,9 @@
 
     python scripts/saved_plan_cli.py plan|apply|drift STACK [--sandbox]
 
-Exit: 0 done (drift: none found), 1 refused or failed (one line on stderr), 2 drift found.
+Exit: 0 done (drift: none found), 1 refused or failed (one line on stderr), 2 drift found. make turns
+every failure into its own exit 2, so `drift` also writes build/drift/<s>.json: status clean, drift or
+error, and the drifted addresses with attribute names (never values), for a workflow to report.
 With --sandbox the stack runs against the sandbox server at MLGOV_ENDPOINT_URL (`make sandbox-server`
 starts one), through the sandbox override and a local state in build/terraform/sandbox/<s>/.
 The AWS path needs nothing beyond the standard library and terraform.
@@ -26,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 PLANS_DIR = REPO_ROOT / "build" / "plans"
 WORK_DIR = REPO_ROOT / "build" / "terraform"
+DRIFT_DIR = REPO_ROOT / "build" / "drift"
 EXIT_FAILED, EXIT_DRIFT = 1, 2
 
 
@@ -33,8 +36,12 @@ class BadInput(Exception):
     pass
 
 
+def known_stacks() -> list[str]:
+    return sorted(p.parent.name for p in TERRAFORM_DIR.glob("*/main.tf.json"))
+
+
 def stack_dir_of(stack: str) -> Path:
-    stacks = sorted(p.parent.name for p in TERRAFORM_DIR.glob("*/main.tf.json"))
+    stacks = known_stacks()
     if stack not in stacks:
         raise BadInput(f"STACK={stack!r}: no {TERRAFORM_DIR.name}/{stack}/main.tf.json; the stacks are {', '.join(stacks)}")
     return TERRAFORM_DIR / stack
@@ -95,7 +102,17 @@ def run(command: str, stack: str, sandbox: bool) -> int:
     for found in checked.drift:
         print(f"  {found.address} changed outside of Terraform ({found.action}: {', '.join(found.attributes) or 'gone'})")
     print(f"{stack}: " + (f"drift in {len(checked.drift)} resource(s)" if checked.drift else "no drift"))
+    write_drift_report(stack, "drift" if checked.drift else "clean",
+                       drift=[{"address": d.address, "action": d.action, "attributes": list(d.attributes)} for d in checked.drift])
     return EXIT_DRIFT if checked.drift else 0
+
+
+def write_drift_report(stack: str, status: str, drift: list[dict] | None = None, error: str = "") -> None:
+    DRIFT_DIR.mkdir(parents=True, exist_ok=True)
+    report = {"stack": stack, "status": status, "drift": drift or [], "error": error}
+    partial = DRIFT_DIR / f".{stack}.json.partial"
+    partial.write_text(json.dumps(report, indent=2) + "\n")
+    partial.replace(DRIFT_DIR / f"{stack}.json")
 
 
 def _errors(stderr: str) -> str:
@@ -112,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run(args.command, args.stack, args.sandbox)
-    except (BadInput, PlanRefused) as refused:
-        print(f"make {args.command}: {refused}", file=sys.stderr)
-    except TerraformError as failed:
+    except (BadInput, PlanRefused, TerraformError) as failed:
         print(f"make {args.command}: {failed}", file=sys.stderr)
+        if args.command == "drift" and args.stack in known_stacks():  # never a file named after bad input
+            write_drift_report(args.stack, "error", error=str(failed).splitlines()[0])
     return EXIT_FAILED
 
 

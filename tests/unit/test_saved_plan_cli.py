@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ def no_terraform(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
     monkeypatch.setattr(saved_plan_cli, "working_copy", refuse)
     monkeypatch.setattr(saved_plan_cli, "PLANS_DIR", tmp_path / "plans")
+    monkeypatch.setattr(saved_plan_cli, "DRIFT_DIR", tmp_path / "drift")
 
 
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -31,9 +33,21 @@ def test_an_unknown_stack_is_named_with_the_stacks(capsys: pytest.CaptureFixture
                                 "the stacks are dev, governance, prod, test\n")
 
 
-def test_an_empty_stack_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_empty_stack_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert saved_plan_cli.main(["drift", ""]) == 1
     assert "STACK=''" in one_line(capsys)
+    assert not (tmp_path / "drift").exists()
+
+
+def test_a_drift_check_that_could_not_run_says_error_in_its_report(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """make exits 2 for drift and for an error alike; the report tells them apart."""
+    monkeypatch.delenv("MLGOV_ENDPOINT_URL", raising=False)
+    monkeypatch.setattr(saved_plan_cli, "working_copy", lambda *a: saved_plan_cli.sandbox_endpoint())
+    assert saved_plan_cli.main(["drift", "dev", "--sandbox"]) == 1
+    one_line(capsys)
+    report = json.loads((tmp_path / "drift" / "dev.json").read_text())
+    assert report["status"] == "error" and "MLGOV_ENDPOINT_URL is not set" in report["error"] and report["drift"] == []
 
 
 def test_sandbox_needs_an_endpoint(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
