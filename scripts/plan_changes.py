@@ -6,22 +6,13 @@ print them in a CI log: plans hold sensitive values in clear.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-# Attributes the aws provider reads back into a resource although the stacks manage them through a
-# resource of their own (aws_s3_bucket_versioning, aws_iam_role_policy, ...): the first refresh after
-# creating both reports them as "changed outside of Terraform". A real change outside shows as drift
-# of that own resource, so nothing is lost by not counting them on the parent, and only when the
-# parent's configuration does not set them.
-MANAGED_ELSEWHERE: dict[str, frozenset[str]] = {
-    "aws_s3_bucket": frozenset({
-        "acceleration_status", "acl", "cors_rule", "grant", "lifecycle_rule", "logging", "object_lock_configuration",
-        "policy", "replication_configuration", "request_payer", "server_side_encryption_configuration", "versioning",
-        "website",
-    }),
-    "aws_iam_role": frozenset({"inline_policy", "managed_policy_arns"}),
-}
+# Tags count whether configured or not: default tags reach every resource through tags_all, and a tag
+# added or removed outside is drift.
+ALWAYS_COUNTED = frozenset({"tags", "tags_all"})
 
 
 @dataclass(frozen=True)
@@ -52,11 +43,23 @@ def planned_changes(plan: dict[str, Any]) -> list[Change]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value == {} or value == []
+    return value is None or value == "" or value == {} or value == []
+
+
+def _json(value: Any) -> Any:
+    """A JSON object or array held in a string (policies, schemas), parsed; anything else as it is."""
+    if isinstance(value, str) and value.lstrip()[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _same(before: Any, after: Any) -> bool:
-    """Equal, counting null and an empty map or list as the same (tags: null in state, {} read back)."""
+    """Equal, counting null, "" and an empty map or list as the same (tags: null in state, {} read back),
+    and JSON texts by their content (the service may give back a policy or schema laid out its own way)."""
+    before, after = _json(before), _json(after)
     if _blank(before) and _blank(after):
         return True
     if isinstance(before, dict) and isinstance(after, dict):
@@ -73,7 +76,16 @@ def _configured(plan: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def drift(plan: dict[str, Any]) -> list[Drift]:
-    """The objects changed outside of Terraform since the last apply, from a refresh-only or normal plan."""
+    """The objects changed outside of Terraform since the last apply, from a refresh-only or normal plan:
+    an object gone, or a change to an attribute the configuration sets, or to the tags.
+
+    What the configuration leaves unset is not counted. Terraform reports such attributes as changed
+    after the first apply for reasons of its own making: values only the service computes
+    (attachment_count, a method's operation_name) and attributes the stacks manage through a resource
+    of their own (a bucket's versioning through aws_s3_bucket_versioning, a queue's policy through
+    aws_sqs_queue_policy), whose own drift shows there. A plain optional argument set outside where the
+    stacks leave it unset is a change a normal plan proposes to undo, so `make plan` still shows it.
+    """
     configured = _configured(plan)
     found: list[Drift] = []
     for rc in plan.get("resource_drift", []):
@@ -82,9 +94,9 @@ def drift(plan: dict[str, Any]) -> list[Drift]:
             found.append(Drift(rc["address"], "delete", ()))
             continue
         before, after = rc["change"].get("before") or {}, rc["change"].get("after") or {}
-        ignored = MANAGED_ELSEWHERE.get(rc["type"], frozenset()) - configured.get(_config_address(rc), set())
+        counted = configured.get(_config_address(rc), set()) | ALWAYS_COUNTED
         changed = tuple(sorted(k for k in set(before) | set(after)
-                               if k not in ignored and not _same(before.get(k), after.get(k))))
+                               if k in counted and not _same(before.get(k), after.get(k))))
         if changed:
             found.append(Drift(rc["address"], _action(actions), changed))
     return found

@@ -44,7 +44,24 @@ def test_a_changed_attribute_is_drift_named_without_its_value() -> None:
 
 
 def test_null_and_empty_are_the_same_value() -> None:
-    assert drift(plan([drifted("aws_iam_policy.p", {"tags": None, "x": [{"a": None}]}, {"tags": {}, "x": [{"a": []}]})])) == []
+    same = drifted("aws_iam_policy.p", {"tags": None, "description": None, "x": [{"a": None}]},
+                   {"tags": {}, "description": "", "x": [{"a": []}]})
+    assert drift(plan([same], {"aws_iam_policy.p": ["description", "x"]})) == []
+
+
+def test_json_texts_compare_by_content() -> None:
+    laid_out = drifted("aws_api_gateway_model.m", {"schema": '{"type": "object", "required": ["a"]}'},
+                       {"schema": '{"required":["a"],"type":"object"}'})
+    assert drift(plan([laid_out], {"aws_api_gateway_model.m": ["schema"]})) == []
+    edited = drifted("aws_api_gateway_model.m", {"schema": '{"required": ["a"]}'}, {"schema": '{"required": []}'})
+    assert drift(plan([edited], {"aws_api_gateway_model.m": ["schema"]})) == [Drift("aws_api_gateway_model.m", "update", ("schema",))]
+
+
+def test_what_only_the_service_computes_is_not_drift() -> None:
+    attached = drifted("aws_iam_policy.p", {"attachment_count": 0, "name": "p"}, {"attachment_count": 2, "name": "p"})
+    method = drifted("aws_api_gateway_method.m", {"operation_name": None, "authorizer_id": None, "authorization": "AWS_IAM"},
+                     {"operation_name": "x", "authorizer_id": "y", "authorization": "AWS_IAM"})
+    assert drift(plan([attached, method], {"aws_iam_policy.p": ["name"], "aws_api_gateway_method.m": ["authorization"]})) == []
 
 
 def test_a_tag_added_outside_is_drift() -> None:
@@ -53,6 +70,7 @@ def test_a_tag_added_outside_is_drift() -> None:
 
 
 def test_attributes_an_own_resource_manages_are_not_the_parents_drift() -> None:
+    """Read back into the bucket and the role after aws_s3_bucket_versioning and aws_iam_role_policy applied."""
     bucket = drifted("aws_s3_bucket.b", {"versioning": [{"enabled": False}], "policy": "", "bucket": "b"},
                      {"versioning": [{"enabled": True}], "policy": '{"Statement": []}', "bucket": "b"})
     role = drifted("aws_iam_role.r", {"inline_policy": []}, {"inline_policy": [{"name": "p", "policy": "{}"}]})
@@ -64,9 +82,15 @@ def test_an_own_resource_attribute_the_configuration_sets_counts() -> None:
     assert drift(plan([bucket], {"aws_s3_bucket.b": ["policy"]})) == [Drift("aws_s3_bucket.b", "update", ("policy",))]
 
 
-def test_the_same_attribute_on_another_type_counts() -> None:
-    queue = drifted("aws_sqs_queue.q", {"policy": "a"}, {"policy": "b"})
-    assert drift(plan([queue])) == [Drift("aws_sqs_queue.q", "update", ("policy",))]
+def test_a_configured_policy_changed_outside_counts() -> None:
+    key = drifted("aws_kms_key.k", {"policy": '{"Statement": [1]}'}, {"policy": '{"Statement": [2]}'})
+    assert drift(plan([key], {"aws_kms_key.k": ["policy"]})) == [Drift("aws_kms_key.k", "update", ("policy",))]
+
+
+def test_policies_of_their_own_resource_are_not_the_parents_drift() -> None:
+    parents = [drifted(a, {"policy": ""}, {"policy": '{"Statement": []}'})
+               for a in ("aws_sqs_queue.q", "aws_sns_topic.t", "aws_api_gateway_rest_api.api")]
+    assert drift(plan(parents)) == []
 
 
 def test_an_object_deleted_outside_is_drift() -> None:
