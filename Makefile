@@ -96,6 +96,7 @@ bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/inference_overhead.py
 	$(PY) bench/synth_time.py
 	$(PY) bench/demo_time.py
+	$(PY) bench/pr_plan_time.py
 	$(PY) bench/lake_projection.py --partition-index
 	$(PY) bench/dashboard_views.py --versions 1000
 
