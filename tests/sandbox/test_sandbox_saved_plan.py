@@ -103,6 +103,10 @@ def mini(sandbox_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     made = Mini(sandbox_url, s3, client("iam"), bucket, stack_dir, root / "plans" / "mini",
                 Terraform(root / "work" / "a"), root, f"mini-{tag}")
     made.write("reader")
+    # Init is -lockfile=readonly once stacks commit their lock files: the mini stack pins the same provider.
+    committed_lock = Path(__file__).resolve().parents[2] / "terraform" / "dev" / ".terraform.lock.hcl"
+    if committed_lock.is_file():
+        shutil.copyfile(committed_lock, stack_dir / committed_lock.name)
     made.tf = Terraform.copy_of(stack_dir, root / "work" / "a")
     made.tf.init(backend=True)
     yield made
