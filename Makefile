@@ -94,6 +94,30 @@ bootstrap-plan: synth terraformrc ## plan terraform/bootstrap (state bucket, OID
 bootstrap-apply: terraformrc ## apply exactly the saved plan of bootstrap-plan
 	$(PY) scripts/bootstrap_cli.py apply $(BOOTSTRAP_FLAGS)
 
+# make plan|apply|drift STACK=<stack> [SANDBOX=1]: the AWS path runs on the system Python (standard
+# library only); SANDBOX=1 needs the project environment and a server (make sandbox-server).
+STACK ?=
+SANDBOX ?=
+SANDBOX_PORT ?= 5055
+STACK_PY = $(if $(filter 1,$(SANDBOX)),$(PY),$(PYTHON_BOOT))
+STACK_RUN = $(STACK_PY) scripts/saved_plan_cli.py $(1) "$(STACK)" $(if $(filter 1,$(SANDBOX)),--sandbox)
+
+.PHONY: plan
+plan: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## saved plan of STACK in build/plans/STACK/ (tfplan, plan.json, tfplan.sha256, manifest.json)
+	$(call STACK_RUN,plan)
+
+.PHONY: apply
+apply: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## apply only STACK's saved plan; refuses a missing, modified or stale one
+	$(call STACK_RUN,apply)
+
+.PHONY: drift
+drift: terraformrc $(if $(filter 1,$(SANDBOX)),$(VENV)/.installed) ## refresh-only plan of STACK: exit 0 clean; build/drift/STACK.json says drift or error
+	$(call STACK_RUN,drift)
+
+.PHONY: sandbox-server
+sandbox-server: $(VENV)/.installed ## a sandbox server on SANDBOX_PORT (5055) for SANDBOX=1, until Ctrl-C
+	$(PY) -m sandbox.standing --port $(SANDBOX_PORT) --state-dir .sandbox/standing
+
 .PHONY: test
 test: venv terraformrc ## the whole test suite (unit, config, synth, validate, checkov, Lambda, sandbox end to end)
 	$(PY) -m pytest -n 2
@@ -108,6 +132,7 @@ bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/inference_overhead.py
 	$(PY) bench/synth_time.py
 	$(PY) bench/demo_time.py
+	$(PY) bench/pr_plan_time.py
 	$(PY) bench/lake_projection.py --partition-index
 	$(PY) bench/dashboard_views.py --versions 1000
 

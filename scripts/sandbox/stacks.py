@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandbox.accounts import SANDBOX_KEY
+from saved_plan import PlanRefused, apply_saved_plan, check_drift, plan_stack
 from terraform_cli import Terraform, TerraformError
 
 OVERRIDE_FILE = "sandbox_override.tf.json"
@@ -24,8 +25,8 @@ ENDPOINT_SERVICES = (
     "quicksight", "ram", "s3", "sagemaker", "sns", "sqs", "sts",
 )
 FAILED_RESOURCE = re.compile(r"^\s*with (\S+),", re.MULTILINE)
-PLANNED_CHANGE = re.compile(r"^\s*# (\S+ (?:will|must) be .+)$", re.MULTILINE)
-PLAN_SUMMARY = re.compile(r"^Plan: .+$", re.MULTILINE)
+# The saved plan of a sandbox apply, inside the stack's working copy (make plan SANDBOX=1 uses build/plans/).
+PLAN_DIR = "saved-plan"
 # Under load the local server now and then loses a keep-alive connection mid-response (seen in CI as
 # "use of closed network connection" on a read). Such a failure says nothing about the stacks, so a
 # plan or apply that failed only that way runs once more; both are safe to repeat.
@@ -83,21 +84,26 @@ def synth_stacks(config_dir: Path, out_dir: Path) -> None:
         raise TerraformError(f"synth of {config_dir} failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
 
 
-def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) -> ApplyResult:
+def prepare(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) -> Terraform:
+    """A working copy of the stack with the sandbox override, initialised."""
     tf = Terraform.copy_of(stack_dir, workdir)
     (workdir / OVERRIDE_FILE).write_text(json.dumps(override(endpoint_url, region, provider_aliases(stack_dir)), indent=2))
-    result = ApplyResult(stack_dir.name)
     tf.init(backend=True)
-    # A saved plan applies without a prompt, so no -auto-approve is needed anywhere.
-    planned = plan(tf, "-out=sandbox.tfplan").stdout
-    summary = PLAN_SUMMARY.search(planned)
-    result.plan = summary.group(0) if summary else "No changes."
-    result.changes = PLANNED_CHANGE.findall(planned)
-    proc = tf.run("apply", "-no-color", "-input=false", "sandbox.tfplan", check=False)
+    return tf
+
+
+def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) -> ApplyResult:
+    """`make plan` then `make apply` of a stack, with the same functions, and a retry after a lost connection."""
+    tf = prepare(stack_dir, workdir, endpoint_url, region)
+    result = ApplyResult(stack_dir.name)
+    # plan.json is for a pull request's summary; nobody reads it here, and it costs a terraform show.
+    saved = plan_stack(tf, stack_dir.name, stack_dir, workdir / PLAN_DIR, "sandbox", write_json=False, planner=plan)
+    result.plan, result.changes = saved.summary, saved.changes
+    proc = _apply(tf, stack_dir, workdir)
     if proc.returncode != 0 and _only_transport_failures(proc.stderr):
         # The saved plan is stale once part of it applied: plan again and finish the same change.
-        plan(tf, "-out=sandbox.tfplan")
-        proc = tf.run("apply", "-no-color", "-input=false", "sandbox.tfplan", check=False)
+        plan_stack(tf, stack_dir.name, stack_dir, workdir / PLAN_DIR, "sandbox", write_json=False, planner=plan)
+        proc = _apply(tf, stack_dir, workdir)
     result.applied = sorted(tf.run("state", "list").stdout.split())
     if proc.returncode != 0:
         errors = proc.stderr.split("Error: ")[1:]
@@ -109,9 +115,20 @@ def apply_stack(stack_dir: Path, workdir: Path, endpoint_url: str, region: str) 
     return result
 
 
+def _apply(tf: Terraform, stack_dir: Path, workdir: Path) -> subprocess.CompletedProcess[str]:
+    try:
+        return apply_saved_plan(tf, stack_dir.name, stack_dir, workdir / PLAN_DIR, "sandbox")
+    except PlanRefused as refused:
+        raise TerraformError(f"apply of {stack_dir.name}: {refused}") from None
+
+
 def replan_changes(workdir: Path) -> list[str]:
-    """What a second plan would change; must be empty, or every pull-request plan would be noisy."""
-    return PLANNED_CHANGE.findall(plan(Terraform(workdir), "-detailed-exitcode").stdout)
+    """What a second plan would change, and what it found changed outside of Terraform: both must be
+    empty, or every pull-request plan would be noisy and every drift check would raise an issue."""
+    checked = check_drift(Terraform(workdir), refresh_only=False, planner=plan)
+    return ([f"{c.address}: {c.action}" for c in checked.changes]
+            + [f"{d.address} changed outside of Terraform ({d.action}: {', '.join(d.attributes) or 'gone'})"
+               for d in checked.drift])
 
 
 def plan(tf: Terraform, *args: str) -> subprocess.CompletedProcess[str]:

@@ -29,6 +29,7 @@ PATCHES = (
     "s3_bucket_policy",
     "s3_identity_denies",  # wraps s3_bucket_policy's get_permission: an identity Deny refuses first
     "s3_object_lock_retention",
+    "s3_conditional_write",  # PutObject If-None-Match as one step: Terraform's native S3 state lock
     "ecr_cross_account",
     "sagemaker_readback",
     "sagemaker_update_endpoint",
