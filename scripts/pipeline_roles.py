@@ -39,9 +39,17 @@ def pipeline_roles(config: MlgovConfig, stack: str | None, config_file: str) -> 
         "governance_account": governance,
         "plan_role_arn": partition.iam_arn(governance, f"role/{gitops.plan_role_name}"),
     }
+    # What each stack's provider assumes next (its ephemeral assume_role_arn, as TF_VAR_assume_role_arn):
+    # a plan or drift check the account's read-only plan role, an apply the account's Terraform role.
+    for name in STACKS:
+        values[f"{name}_plan_role_arn"] = partition.iam_arn(platform.accounts[AccountRole(name)],
+                                                            f"role/{gitops.account_plan_role_name}")
     if stack is not None:
         values["environment"] = gitops.environments[stack]
         values["apply_role_arn"] = partition.iam_arn(governance, f"role/{gitops.apply_role_name(stack)}")
+        values["account_plan_role_arn"] = values[f"{stack}_plan_role_arn"]
+        values["terraform_role_arn"] = partition.iam_arn(platform.accounts[AccountRole(stack)],
+                                                         f"role/{platform.terraform_role_name}")
     return values
 
 

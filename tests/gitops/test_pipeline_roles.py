@@ -27,6 +27,11 @@ def _run(config_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False, timeout=120)
 
 
+# Each account's read-only plan role, which a plan's provider assumes (TF_VAR_assume_role_arn).
+ACCOUNT_PLAN_ROLES = {f"{stack}_plan_role_arn": f"arn:aws:iam::{account}:role/mlgov-terraform-plan" for stack, account in
+                      (("governance", "111111111111"), ("dev", "222222222222"), ("test", "333333333333"), ("prod", "444444444444"))}
+
+
 def _values(text: str) -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines())
 
@@ -43,13 +48,16 @@ def test_a_stack_gets_its_environment_and_its_own_apply_role(config_dir, tmp_pat
     values = _values(out.read_text())
     assert values == {"earlier": "kept", "region": "eu-west-1", "governance_account": "111111111111",
                       "plan_role_arn": "arn:aws:iam::111111111111:role/mlgov-gitops-plan",
-                      "environment": "production", "apply_role_arn": "arn:aws:iam::111111111111:role/ci-apply-prod"}
+                      "environment": "production", "apply_role_arn": "arn:aws:iam::111111111111:role/ci-apply-prod",
+                      **ACCOUNT_PLAN_ROLES, "account_plan_role_arn": "arn:aws:iam::444444444444:role/mlgov-terraform-plan",
+                      "terraform_role_arn": "arn:aws:iam::444444444444:role/mlgov-terraform"}
 
 
-def test_without_a_stack_only_the_plan_role_is_printed(config_dir):
+def test_without_a_stack_the_plan_roles_are_printed(config_dir):
     proc = _run(config_dir)
     assert proc.returncode == 0, proc.stderr
-    assert set(_values(proc.stdout)) == {"region", "governance_account", "plan_role_arn"}
+    assert _values(proc.stdout) == {"region": "eu-west-1", "governance_account": "111111111111",
+                                    "plan_role_arn": "arn:aws:iam::111111111111:role/mlgov-gitops-plan", **ACCOUNT_PLAN_ROLES}
 
 
 def test_the_arns_are_in_the_home_regions_partition(config_dir):

@@ -223,6 +223,28 @@ def drift(wf: Workflows) -> list[str]:
     return problems
 
 
+# The provider's ephemeral assume_role_arn: plans and drift checks as the account's read-only plan role,
+# applies as its Terraform role (scripts/pipeline_roles.py prints both).
+ASSUMED_ROLE = (("make plan STACK", re.compile(r"^\$\{\{ steps\.roles\.outputs\.(\w+_)?plan_role_arn \}\}$")),
+                ("make drift STACK", re.compile(r"^\$\{\{ steps\.roles\.outputs\.(\w+_)?plan_role_arn \}\}$")),
+                ("make apply STACK", re.compile(r"^\$\{\{ steps\.roles\.outputs\.terraform_role_arn \}\}$")))
+
+
+def assumed_roles(wf: Workflows) -> list[str]:
+    problems = []
+    for name, doc in wf.docs.items():
+        for job_name, job in doc.get("jobs", {}).items():
+            for step in steps(job):
+                for command, wanted in ASSUMED_ROLE:
+                    if command not in str(step.get("run", "")):
+                        continue
+                    given = str((step.get("env") or {}).get("TF_VAR_assume_role_arn", ""))
+                    if not wanted.match(given) or given.endswith(".plan_role_arn }}"):
+                        problems.append(f"{name} {job_name}: {command} with TF_VAR_assume_role_arn {given!r}, "
+                                        f"expected the account's {'Terraform' if command == 'make apply STACK' else 'plan'} role")
+    return problems
+
+
 def branches(wf: Workflows, main_branch: str) -> list[str]:
     problems = []
     for name, event in (("pull-request.yml", "pull_request"), ("deploy.yml", "push")):
@@ -234,4 +256,5 @@ def branches(wf: Workflows, main_branch: str) -> list[str]:
 
 def all_problems(wf: Workflows, environments: dict[str, str], main_branch: str) -> list[str]:
     return [*pinned_actions(wf), *permissions(wf), *checkouts(wf), *forbidden(wf), *uploads(wf),
-            *deploy_order(wf, environments), *pull_request(wf), *drift(wf), *branches(wf, main_branch)]
+            *deploy_order(wf, environments), *pull_request(wf), *drift(wf), *branches(wf, main_branch),
+            *assumed_roles(wf)]
