@@ -10,6 +10,7 @@ from constructs import Construct
 
 from modules import partition
 from modules.policy import Statement, account_root, document
+from modules.stateful import prevent_destroy
 
 # The account root keeps administration so IAM policies in the account can delegate it; the list is
 # explicit because the platform forbids "kms:*".
@@ -82,6 +83,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=props.enable_key_rotation,
             deletion_window_in_days=props.deletion_window_in_days,
             policy=document(statements),
+            lifecycle=prevent_destroy(),
         )
         KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
 

@@ -35,6 +35,7 @@ from constructs import Construct
 from modules.checkov import skip_checks
 from modules import partition
 from modules.policy import Statement, deny_insecure_transport, document
+from modules.stateful import prevent_destroy
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ class SecureBucket(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy,
-                               object_lock_enabled=True if props.object_lock else None)
+                               object_lock_enabled=True if props.object_lock else None, lifecycle=prevent_destroy())
         self.arn = partition.of(self).s3_arn(props.bucket_name)
         if props.is_access_log_target:
             skip_checks(self.bucket, {
