@@ -136,6 +136,13 @@ bench: venv terraformrc ## run the benchmarks in bench/ and print their results
 	$(PY) bench/lake_projection.py --partition-index
 	$(PY) bench/dashboard_views.py --versions 1000
 
+# `mlgov --json check > build/plans/check.json` (it reads the registry) gives the model moves their verdicts.
+VERDICTS ?= build/plans/check.json
+
+.PHONY: plan-summary
+plan-summary: $(VENV)/.installed ## Markdown of every planned stack to build/plans/summary.md; exit 1 when blocked
+	$(PY) scripts/plan_summary.py $(if $(wildcard $(VERDICTS)),--verdicts $(VERDICTS))
+
 .PHONY: clean
 clean: ## remove build output and the sandbox work folders (keeps the environments)
 	rm -rf build .sandbox cdktf.out

@@ -27,6 +27,7 @@ from modules.encryption_key import KEY_DECRYPT_ACTIONS, KEY_USE_ACTIONS, Encrypt
 from modules.naming import Names
 from modules.policy import Statement, account_root, deny_outside_organization, document
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
+from modules.stateful import prevent_destroy
 
 ARTIFACT_PREFIX = "models/"
 BASELINE_PREFIX = "baselines/"
@@ -166,6 +167,7 @@ class ArtifactStore(Construct):
             image_tag_mutability="IMMUTABLE",
             image_scanning_configuration=EcrRepositoryImageScanningConfiguration(scan_on_push=True),
             encryption_configuration=[EcrRepositoryEncryptionConfiguration(encryption_type="KMS", kms_key=self.key.arn)],
+            lifecycle=prevent_destroy(),
         )
         EcrLifecyclePolicy(self, "repository-lifecycle", repository=self.repository.name, policy=_untagged_expiry(props.untagged_image_retention_days))
         if consumers:

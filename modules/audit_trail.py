@@ -34,6 +34,7 @@ from modules.naming import Names
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 from modules.secure_bucket import ObjectLockRetention, SecureBucket, SecureBucketProps
+from modules.stateful import prevent_destroy
 
 
 
@@ -126,7 +127,8 @@ class AuditTrail(Construct):
             ),
         ))
         self.log_group = CloudwatchLogGroup(self, "logs", name=props.log_group_name,
-                                            retention_in_days=props.log_retention_days, kms_key_id=self.key.arn)
+                                            retention_in_days=props.log_retention_days, kms_key_id=self.key.arn,
+                                            lifecycle=prevent_destroy())
         self.logs_role = IamRole(self, "logs-role", name=Names.trail_logs_role(props.trail_name),
                                  assume_role_policy=document([Statement(
                                      sid="CloudTrailAssume", actions=("sts:AssumeRole",), principals={"Service": (cloudtrail,)},

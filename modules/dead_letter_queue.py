@@ -11,6 +11,7 @@ from constructs import Construct
 
 from modules.naming import Names
 from modules.policy import Statement, deny_insecure_transport, document
+from modules.stateful import prevent_destroy
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class DeadLetterQueue(Construct):
         self.queue = SqsQueue(
             self, "queue", name=props.queue_name, kms_master_key_id=props.kms_key_arn,
             kms_data_key_reuse_period_seconds=300, message_retention_seconds=props.message_retention_seconds,
+            lifecycle=prevent_destroy(),
         )
         self._senders: list[Statement] = []
         actions = [props.alarm_topic_arn] if props.alarm_topic_arn else []

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
 from modules import partition
 from modules.policy import Statement, account_root, document
+from modules.stateful import prevent_destroy
 
 # The account root keeps administration so IAM policies in the account can delegate it; the list is
 # explicit because the platform forbids "kms:*".
@@ -43,8 +43,6 @@ class EncryptionKeyProps:
     cross_account_via_services: tuple[str, ...] = ()
     deletion_window_in_days: int = 30
     enable_key_rotation: bool = True
-    # Terraform refuses any plan that deletes the key (lifecycle.prevent_destroy): what it encrypts would be lost.
-    prevent_destroy: bool = False
     extra_statements: tuple[Statement, ...] = field(default_factory=tuple)
 
     def __post_init__(self) -> None:
@@ -85,7 +83,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=props.enable_key_rotation,
             deletion_window_in_days=props.deletion_window_in_days,
             policy=document(statements),
-            lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None,
+            lifecycle=prevent_destroy(),
         )
         KmsAlias(self, "alias", name=props.alias, target_key_id=self.key.key_id)
 

@@ -16,6 +16,7 @@ from constructs import Construct
 from mlgov_core import keys
 from mlgov_core.decision import CLAIM_ATTRIBUTES
 from modules.policy import Statement
+from modules.stateful import prevent_destroy
 
 # GetItem: writers read the hash chain's head (TransactGetItems needs GetItem on each item) before linking.
 WRITE_ACTIONS = ("dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
@@ -59,6 +60,7 @@ class GovernanceTable(Construct):
             deletion_protection_enabled=props.deletion_protection,
             stream_enabled=True,
             stream_view_type=props.stream_view_type,
+            lifecycle=prevent_destroy(),
         )
 
     @property

@@ -38,6 +38,7 @@ from modules import partition
 from modules.policy import Statement, account_root, document
 from modules.registry_guards import role_policy
 from modules.python_function import PythonFunction
+from modules.stateful import prevent_destroy
 
 # What a prediction request must look like; the proxy checks the rest.
 PREDICT_SCHEMA = {
@@ -106,7 +107,8 @@ class InferenceApi(Construct):
             depends_on=[integration, method, *([policy] if policy else [])],
         )
         access_logs = CloudwatchLogGroup(self, "access-logs", name=Names.api_access_log_group(props.api_name),
-                                         retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+                                         retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn,
+                                         lifecycle=prevent_destroy())
         self.stage = ApiGatewayStage(
             self, "stage", rest_api_id=self.api.id, deployment_id=deployment.id, stage_name=props.stage_name,
             xray_tracing_enabled=True,
@@ -123,7 +125,7 @@ class InferenceApi(Construct):
         # first, with the key and the retention, so the implicit one never exists.
         execution_logs = CloudwatchLogGroup(
             self, "execution-logs", name=execution_log_group(self.api.id, props.stage_name),
-            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn, lifecycle=prevent_destroy())
         settings = ApiGatewayMethodSettings(
             self, "settings", rest_api_id=self.api.id, stage_name=self.stage.stage_name, method_path="*/*",
             depends_on=[execution_logs],

@@ -20,6 +20,7 @@ from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
 from modules.secure_bucket import SecureBucket, SecureBucketProps
+from modules.stateful import prevent_destroy
 
 TRACKING_SERVER_SIZES = ("Small", "Medium", "Large")
 # Create/Update/DescribeMlflowTrackingServer use this shape ("Tue:03:30").
@@ -133,6 +134,7 @@ class MlflowTracking(Construct):
             # ("<model name>-<hash>"), outside the shared central group and its RAM share, group
             # policy and governance events. Versions are registered explicitly into the shared group.
             automatic_model_registration=False,
+            lifecycle=prevent_destroy(),
         )
 
     def _artifact_statements(self, sid_prefix: str) -> list[Statement]:

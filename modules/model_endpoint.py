@@ -32,6 +32,7 @@ from modules.naming import Names
 from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
+from modules.stateful import prevent_destroy
 
 CAPTURE_PREFIX = "data-capture"
 
@@ -128,9 +129,9 @@ class ModelEndpoint(Construct):
         # first, with the key and the retention (the execution role may not create log groups).
         self.log_group = CloudwatchLogGroup(
             self, "logs", name=Names.endpoint_log_group(props.endpoint_name),
-            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn)
+            retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn, lifecycle=prevent_destroy())
         self.endpoint = SagemakerEndpoint(self, "endpoint", name=props.endpoint_name, endpoint_config_name=self.config.name,
-                                          depends_on=[self.log_group])
+                                          depends_on=[self.log_group], lifecycle=prevent_destroy())
 
     def _execution_role(self, props: ModelEndpointProps) -> IamRole:
         here = partition.of(self)

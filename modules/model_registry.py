@@ -31,6 +31,7 @@ from mlgov_config.models import USE_CASE_TAG
 from modules.naming import Names
 from modules.policy import Statement, account_root, document
 from modules.registry_guards import CREATE, UPDATE, decisions_only_by, registration_guard
+from modules.stateful import prevent_destroy
 
 READ_ACTIONS = ("sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup", "sagemaker:ListModelPackages")
 DEPLOY = "sagemaker:CreateModel"
@@ -92,6 +93,7 @@ class ModelRegistry(Construct):
         resource = SagemakerModelPackageGroup(
             self, f"{name}-group", model_package_group_name=name,
             model_package_group_description=description, tags={USE_CASE_TAG: use_case},
+            lifecycle=prevent_destroy(),
         )
         if not consumers:
             return resource

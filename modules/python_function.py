@@ -29,6 +29,7 @@ from modules.naming import Names
 from modules import partition
 from modules.policy import Statement, document
 from modules.registry_guards import role_policy
+from modules.stateful import prevent_destroy
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 LAMBDA_SRC = REPO_ROOT / "lambda_src"
@@ -84,6 +85,7 @@ class PythonFunction(Construct):
         self.log_group = CloudwatchLogGroup(
             self, "logs", name=Names.function_log_group(props.function_name),
             retention_in_days=props.log_retention_days, kms_key_id=props.kms_key_arn,
+            lifecycle=prevent_destroy(),
         )
         here = partition.of(self)
         self.role = IamRole(

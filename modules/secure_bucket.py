@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from cdktf import TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
     S3BucketLifecycleConfiguration,
@@ -36,6 +35,7 @@ from constructs import Construct
 from modules.checkov import skip_checks
 from modules import partition
 from modules.policy import Statement, deny_insecure_transport, deny_outside_organization, document
+from modules.stateful import prevent_destroy
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,6 @@ class SecureBucketProps:
     # S3 Object Lock can only be switched on when the bucket is created (a later change replaces the
     # bucket); None = no Object Lock.
     object_lock: ObjectLockRetention | None = None
-    # Terraform refuses any plan that destroys the bucket (lifecycle.prevent_destroy).
-    prevent_destroy: bool = False
     # The organisation whose principals alone may use the bucket (aws:PrincipalOrgID); None: no such Deny.
     organization_id: str | None = None
     # Key patterns (e.g. "*.tfstate") whose objects and versions nobody may delete, whatever IAM allows.
@@ -103,8 +101,7 @@ class SecureBucket(Construct):
         super().__init__(scope, construct_id)
         self.props = props
         self.bucket = S3Bucket(self, "bucket", bucket=props.bucket_name, force_destroy=props.force_destroy,
-                               object_lock_enabled=True if props.object_lock else None,
-                               lifecycle=TerraformResourceLifecycle(prevent_destroy=True) if props.prevent_destroy else None)
+                               object_lock_enabled=True if props.object_lock else None, lifecycle=prevent_destroy())
         self.arn = partition.of(self).s3_arn(props.bucket_name)
         if props.is_access_log_target:
             skip_checks(self.bucket, {

@@ -48,14 +48,14 @@ class StateBucket(Construct):
         self.props = props
         self.key = EncryptionKey(self, "key", EncryptionKeyProps(
             alias=props.key_alias, description="Terraform state of every mlgov stack", owner_account=props.owner_account,
-            region=props.region, prevent_destroy=True))
+            region=props.region))
         self.access_logs = SecureBucket(self, "access-logs", SecureBucketProps(
             bucket_name=props.access_log_bucket_name, owner_account=props.owner_account, kms_key_arn=None,
             is_access_log_target=True, expire_current_after_days=365, organization_id=props.organization_id))
         self.bucket = SecureBucket(self, "bucket", SecureBucketProps(
             bucket_name=props.bucket_name, owner_account=props.owner_account, kms_key_arn=self.key.arn,
             access_log_target=self.access_logs, noncurrent_version_retention_days=props.noncurrent_version_retention_days,
-            prevent_destroy=True, organization_id=props.organization_id, undeletable_keys=(f"*{STATE_SUFFIX}",),
+            organization_id=props.organization_id, undeletable_keys=(f"*{STATE_SUFFIX}",),
             extra_statements=props.extra_statements))
         self.arn = self.bucket.arn
 
