@@ -50,6 +50,8 @@ def owners_of(path: str, text: str | None = None) -> list[str]:
     ("config/platform.yaml", {PLATFORM}),
     ("config/use_cases/credit-risk.yaml", {PLATFORM}),
     ("config/allowed_destroys.yaml", {PLATFORM, SECURITY}),
+    ("mlgov_config/stateful_types.py", {PLATFORM, SECURITY}),
+    ("tests/synth/stateful_addresses.json", {PLATFORM, SECURITY}),
     ("terraform/prod/main.tf.json", {PLATFORM}),
     ("terraform/governance/.terraform.lock.hcl", {PLATFORM, SECURITY}),
     ("terraform/bootstrap/.terraform.lock.hcl", {PLATFORM, SECURITY}),
