@@ -14,13 +14,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
+from saved_plan import PlanRefused, apply_saved_plan, plan_stack
 from terraform_cli import REPO_ROOT, Terraform, TerraformError
 
 STACK_DIR = REPO_ROOT / "terraform" / "bootstrap"
-PLAN_FILE = "bootstrap.tfplan"
 FIRST_RUN_OVERRIDE = "first_run_override.tf.json"
 WORKDIRS = {False: REPO_ROOT / "build" / "terraform" / "bootstrap", True: REPO_ROOT / ".sandbox" / "terraform" / "bootstrap"}
 
@@ -49,19 +50,25 @@ def workspace(sandbox: bool, endpoint_url: str | None, first_run: bool) -> Terra
     return tf
 
 
-def plan(tf: Terraform) -> int:
-    proc = tf.run("plan", "-no-color", "-input=false", f"-out={PLAN_FILE}")
-    print(proc.stdout)
-    print(f"saved plan: {tf.workdir / PLAN_FILE}; `make bootstrap-apply` applies exactly this plan")
+def _plan_dir(sandbox: bool) -> Path:
+    # The same saved plan as `make plan STACK=s` (scripts/saved_plan.py): sha256, manifest, stale-refusal.
+    return REPO_ROOT / "build" / "plans" / ("bootstrap-sandbox" if sandbox else "bootstrap")
+
+
+def plan(tf: Terraform, sandbox: bool) -> int:
+    saved = plan_stack(tf, "bootstrap", STACK_DIR, _plan_dir(sandbox), "sandbox" if sandbox else "aws", write_json=False)
+    print("\n".join([*saved.changes, saved.summary]))
+    print(f"saved plan: {saved.plan_dir}; `make bootstrap-apply` applies exactly this plan")
     return 0
 
 
-def apply(tf: Terraform, migrate: bool) -> int:
-    if not (tf.workdir / PLAN_FILE).exists():
-        raise UsageError(f"no saved plan in {tf.workdir}: run `make bootstrap-plan` first and review it")
-    # A saved plan applies without a prompt; Terraform itself refuses one made against other state.
-    print(tf.run("apply", "-no-color", "-input=false", PLAN_FILE).stdout)
-    (tf.workdir / PLAN_FILE).unlink()
+def apply(tf: Terraform, sandbox: bool, migrate: bool) -> int:
+    plan_dir = _plan_dir(sandbox)
+    proc = apply_saved_plan(tf, "bootstrap", STACK_DIR, plan_dir, "sandbox" if sandbox else "aws")
+    if proc.returncode != 0:
+        raise TerraformError(f"apply of {plan_dir} failed:\n{proc.stderr[-4000:]}")
+    print(proc.stdout)
+    shutil.rmtree(plan_dir)  # applied: it must not be applied a second time
     if migrate:
         # The bucket exists now: move the local state into it, where every later run reads it.
         (tf.workdir / FIRST_RUN_OVERRIDE).unlink()
@@ -80,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         tf = workspace(args.sandbox, args.endpoint_url, args.first_run)
         if args.command == "plan":
-            return plan(tf)
-        return apply(tf, migrate=args.first_run and not args.sandbox)
-    except UsageError as err:
+            return plan(tf, args.sandbox)
+        return apply(tf, args.sandbox, migrate=args.first_run and not args.sandbox)
+    except (UsageError, PlanRefused) as err:
         print(f"bootstrap: {err}", file=sys.stderr)
         return 2
     except TerraformError as err:
